@@ -1,0 +1,2 @@
+// Public exports of this folder; filled in as modules land.
+export {};
