@@ -1,2 +1,2 @@
-// Public exports of this folder; filled in as modules land.
-export {};
+// Public exports of the layers folder.
+export { Layer } from "./layer";

@@ -1,2 +1,3 @@
-// Public exports of this folder; filled in as modules land.
-export {};
+// Public exports of the ops folder (helpers, randomness, masked softmax, masks, backends).
+export { D2lArgumentError, checkShape, checkLen } from "./check";
+export { seed, nextSeed, rand, randn, normal, arange } from "./random";
