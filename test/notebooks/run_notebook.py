@@ -1,0 +1,212 @@
+#!/usr/bin/python3
+"""Execute Jupyter notebooks with the tslab kernel and fail loudly on the first problem.
+
+tslab never sends `error` messages: a type error or an exception arrives as a `stderr` stream and
+the execute_reply has status `error`; for the next 200 ms tslab answers every request with status
+`abort` and no outputs. nbclient only raises on status `error` (and not at all with allow_errors),
+so this runner inspects every execute_reply itself and treats as failure:
+  - an execute_reply whose status is not `ok` (`error` or `abort`),
+  - any `stderr` stream output (stderr in a notebook is an error in this project),
+  - any `error` output (other kernels).
+The failure names the notebook, the cell index, the cell's first source line and tslab's stderr
+text, so a CI log says what broke without opening the notebook.
+
+Usage (always with Debian's Python, which has nbclient):
+  /usr/bin/python3 test/notebooks/run_notebook.py [options] NOTEBOOK...
+Options:
+  --out-dir DIR    write each executed notebook to DIR/<name>.ipynb (also when it fails,
+                   with the outputs up to the failing cell)
+  --html           with --out-dir, also write an nbconvert HTML export DIR/<name>.html
+  --json           print the executed notebook (one notebook only) as JSON on stdout; status
+                   lines then go to stderr
+  --timeout SEC    per-cell timeout (default 120)
+  --kernel NAME    kernel to use (default: tslab)
+  --check-figures  fail when a figure output lacks one of its three representations
+                   (custom +json MIME type, image/svg+xml, text/plain)
+Exit status: 0 when every notebook ran clean, 1 on the first failing notebook, 2 on bad usage.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+# A figure of this project: one display_data holding the custom JSON payload, the SVG fallback
+# and a text summary. The custom type is matched by pattern so the harness does not depend on the
+# contract package's exact name.
+CUSTOM_FIGURE_MIME = re.compile(r"^application/vnd\.[\w.+-]+\+json$")
+SVG_MIME = "image/svg+xml"
+
+
+class NotebookFailure(Exception):
+    """A notebook did not run clean; the message says where and why."""
+
+
+def first_line(source: str) -> str:
+    for line in source.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def stderr_text(outputs: list) -> str:
+    return "".join(
+        o.get("text", "") for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"
+    )
+
+
+def error_text(outputs: list) -> str:
+    parts = []
+    for o in outputs:
+        if o.get("output_type") == "error":
+            parts.append(f"{o.get('ename', '')}: {o.get('evalue', '')}")
+    return "\n".join(parts)
+
+
+def describe_cell(nb_path: str, index: int, cell) -> str:
+    return f"{nb_path}: cell {index} ({first_line(cell.source)!r})"
+
+
+def figure_problems(outputs: list) -> list[str]:
+    """Names what each figure-like display_data lacks of {custom JSON, SVG, text}."""
+    problems = []
+    for o in outputs:
+        if o.get("output_type") not in ("display_data", "update_display_data", "execute_result"):
+            continue
+        mimes = set(o.get("data", {}).keys())
+        has_custom = any(CUSTOM_FIGURE_MIME.match(m) for m in mimes)
+        has_svg = SVG_MIME in mimes
+        if not (has_custom or has_svg):
+            continue
+        missing = []
+        if not has_custom:
+            missing.append("custom application/vnd.*+json payload")
+        if not has_svg:
+            missing.append(SVG_MIME)
+        if "text/plain" not in mimes:
+            missing.append("text/plain")
+        if missing:
+            problems.append(f"figure output with {sorted(mimes)} lacks {', '.join(missing)}")
+    return problems
+
+
+def execute(nb, nb_path: Path, kernel: str, timeout: int, check_figures: bool):
+    """Runs the notebook `nb` (read from nb_path) in place; returns (seconds, code cells run).
+
+    On failure the cells run so far keep their outputs, so the caller can still save `nb`."""
+    shown = os.path.relpath(nb_path)
+    failure: list[str] = []
+
+    def on_cell_executed(cell, cell_index, execute_reply):
+        status = execute_reply["content"].get("status")
+        err = stderr_text(cell.outputs)
+        errors = error_text(cell.outputs)
+        where = describe_cell(shown, cell_index, cell)
+        if status == "abort":
+            failure.append(
+                f"{where} was aborted by the kernel (tslab aborts requests for 200 ms after an "
+                f"error, so an earlier request failed)" + (f"; stderr:\n{err}" if err else "")
+            )
+        elif status != "ok":
+            detail = err or errors or json.dumps(execute_reply["content"])
+            failure.append(f"{where} failed with status {status!r}; tslab stderr:\n{detail}")
+        elif err:
+            failure.append(f"{where} wrote to stderr (treated as an error):\n{err}")
+        elif errors:
+            failure.append(f"{where} produced an error output:\n{errors}")
+        elif check_figures:
+            problems = figure_problems(cell.outputs)
+            if problems:
+                failure.append(f"{where}: " + "; ".join(problems))
+        if failure:
+            # Stop at the first problem: later cells would only be aborted by tslab anyway.
+            raise NotebookFailure(failure[0])
+
+    client = NotebookClient(
+        nb,
+        kernel_name=kernel,
+        timeout=timeout,
+        # The kernel's working directory is the notebook's folder, as in JupyterLab: tslab takes
+        # it as the root for module resolution (bare names resolve through node_modules above).
+        resources={"metadata": {"path": str(nb_path.parent.resolve())}},
+        record_timing=False,  # executed copies of two runs stay byte-identical
+        allow_errors=False,
+        on_cell_executed=on_cell_executed,
+    )
+    started = time.monotonic()
+    try:
+        client.execute()
+    except NotebookFailure as e:
+        raise NotebookFailure(str(e)) from None
+    except CellTimeoutError as e:
+        raise NotebookFailure(f"{shown}: a cell timed out after {timeout} s: {e}") from None
+    except DeadKernelError as e:
+        raise NotebookFailure(f"{shown}: the kernel died: {e}") from None
+    except CellExecutionError as e:  # only if a hook did not catch it first
+        raise NotebookFailure(f"{shown}: {e}") from None
+    return time.monotonic() - started, client.code_cells_executed
+
+
+def export_html(nb, path: Path) -> None:
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    path.write_text(body, encoding="utf-8")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--out-dir", type=Path)
+    parser.add_argument("--html", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--timeout", type=int, default=120)
+    parser.add_argument("--kernel", default="tslab")
+    parser.add_argument("--check-figures", action="store_true")
+    args = parser.parse_args(argv)
+    if args.json and len(args.notebooks) != 1:
+        parser.error("--json takes exactly one notebook")
+    if args.html and not args.out_dir:
+        parser.error("--html needs --out-dir")
+    for p in args.notebooks:
+        if not p.is_file():
+            parser.error(f"no such notebook: {p}")
+    log = sys.stderr if args.json else sys.stdout
+    if args.out_dir:
+        args.out_dir.mkdir(parents=True, exist_ok=True)
+
+    total = 0.0
+    for nb_path in args.notebooks:
+        out_path = args.out_dir / nb_path.name if args.out_dir else None
+        nb = nbformat.read(str(nb_path), as_version=4)
+        try:
+            seconds, cells = execute(nb, nb_path, args.kernel, args.timeout, args.check_figures)
+        except NotebookFailure as e:
+            if out_path is not None:
+                nbformat.write(nb, str(out_path))
+            print(f"FAILED {e}", file=sys.stderr, flush=True)
+            return 1
+        total += seconds
+        if out_path is not None:
+            nbformat.write(nb, str(out_path))
+            if args.html:
+                export_html(nb, out_path.with_suffix(".html"))
+        print(f"ok  {os.path.relpath(nb_path)}  {seconds:6.1f} s  ({cells} code cells)", file=log, flush=True)
+        if args.json:
+            json.dump(nb, sys.stdout)
+            sys.stdout.write("\n")
+    if len(args.notebooks) > 1:
+        print(f"all {len(args.notebooks)} notebooks ran clean in {total:.1f} s", file=log, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
