@@ -1,0 +1,92 @@
+/**
+ * Section 3.2's `ProgressBoard`: records points per label, averaging every `everyN` of them,
+ * and (when `display` is on) shows the averaged curves as one live figure.
+ */
+import { D2lArgumentError } from "../ops/check";
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+export type Scale = "linear" | "log";
+
+export interface ProgressBoardOptions {
+  xlabel?: string | null;
+  ylabel?: string | null;
+  xlim?: [number, number] | null;
+  ylim?: [number, number] | null;
+  xscale?: Scale;
+  yscale?: Scale;
+  /** Line styles of the first, second, … label (the book's `['-', '--', '-.', ':']`). */
+  ls?: string[];
+  /** Colours of the first, second, … label (the book's `['C0', 'C1', 'C2', 'C3']`). */
+  colors?: string[];
+  figsize?: [number, number];
+  /** Draw the figure on every averaged point (the book's default); false only records. */
+  display?: boolean;
+}
+
+/** Section 3.2: a board that plots data points in animation (the book's `d2l.ProgressBoard`). */
+export class ProgressBoard {
+  xlabel: string | null;
+  ylabel: string | null;
+  xlim: [number, number] | null;
+  ylim: [number, number] | null;
+  xscale: Scale;
+  yscale: Scale;
+  ls: string[];
+  colors: string[];
+  figsize: [number, number];
+  display: boolean;
+  /** Points drawn since the last average, per label (the book's `raw_points`). */
+  readonly rawPoints = new Map<string, Point[]>();
+  /** The averaged points, per label in order of first use (the book's `data`). */
+  readonly data = new Map<string, Point[]>();
+
+  constructor(options: ProgressBoardOptions = {}) {
+    this.xlabel = options.xlabel ?? null;
+    this.ylabel = options.ylabel ?? null;
+    this.xlim = options.xlim ?? null;
+    this.ylim = options.ylim ?? null;
+    this.xscale = options.xscale ?? "linear";
+    this.yscale = options.yscale ?? "linear";
+    this.ls = options.ls ?? ["-", "--", "-.", ":"];
+    this.colors = options.colors ?? ["C0", "C1", "C2", "C3"];
+    this.figsize = options.figsize ?? [3.5, 2.5];
+    this.display = options.display ?? true;
+  }
+
+  /**
+   * Section 3.2: adds `(x, y)` to `label`'s pending points; once `everyN` are pending, their
+   * mean becomes one point of the curve (and the figure is redrawn when `display` is on).
+   */
+  draw(x: number, y: number, label: string, everyN = 1): void {
+    if (typeof x !== "number") throw new D2lArgumentError(`ProgressBoard.draw: x must be a number; got ${typeof x}`);
+    if (typeof y !== "number") throw new D2lArgumentError(`ProgressBoard.draw: y must be a number; got ${typeof y}`);
+    if (typeof label !== "string") {
+      throw new D2lArgumentError(`ProgressBoard.draw: label must be a string; got ${typeof label}`);
+    }
+    if (!Number.isInteger(everyN) || everyN < 1) {
+      throw new D2lArgumentError(`ProgressBoard.draw: everyN must be a positive integer; got ${everyN}`);
+    }
+    let points = this.rawPoints.get(label);
+    let line = this.data.get(label);
+    if (points === undefined || line === undefined) {
+      points = [];
+      line = [];
+      this.rawPoints.set(label, points);
+      this.data.set(label, line);
+    }
+    points.push({ x, y });
+    if (points.length !== everyN) return;
+    const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+    line.push({ x: mean(points.map((p) => p.x)), y: mean(points.map((p) => p.y)) });
+    points.length = 0;
+    if (!this.display) return;
+    this.render();
+  }
+
+  /** Redraws the live figure; filled in by the display layer. */
+  protected render(): void {}
+}
