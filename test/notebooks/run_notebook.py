@@ -16,7 +16,10 @@ Usage (always with Debian's Python, which has nbclient):
 Options:
   --out-dir DIR    write each executed notebook to DIR/<name>.ipynb (also when it fails,
                    with the outputs up to the failing cell)
-  --html           with --out-dir, also write an nbconvert HTML export DIR/<name>.html
+  --base DIR       with --out-dir, mirror each notebook's path relative to DIR under the
+                   output folder (default: flat, by file name)
+  --html           with --out-dir, also write an nbconvert HTML export DIR/<name>.html and
+                   check that it shows every SVG figure (the static fallback)
   --json           print the executed notebook (one notebook only) as JSON on stdout; status
                    lines then go to stderr
   --timeout SEC    per-cell timeout (default 120)
@@ -155,17 +158,30 @@ def execute(nb, nb_path: Path, kernel: str, timeout: int, check_figures: bool):
     return time.monotonic() - started, client.code_cells_executed
 
 
-def export_html(nb, path: Path) -> None:
+def export_html(nb, path: Path, shown: str) -> None:
+    """Writes the nbconvert HTML export and checks that every SVG figure made it into the page."""
     from nbconvert import HTMLExporter
 
     body, _ = HTMLExporter().from_notebook_node(nb)
     path.write_text(body, encoding="utf-8")
+    figures = sum(
+        1
+        for cell in nb.cells
+        for o in cell.get("outputs", [])
+        if SVG_MIME in o.get("data", {})
+    )
+    shown_in_html = body.count("<svg")
+    if shown_in_html < figures:
+        raise NotebookFailure(
+            f"{shown}: the HTML export shows {shown_in_html} SVG images but the notebook has {figures} figures"
+        )
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--out-dir", type=Path)
+    parser.add_argument("--base", type=Path)
     parser.add_argument("--html", action="store_true")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--timeout", type=int, default=120)
@@ -185,7 +201,11 @@ def main(argv: list[str]) -> int:
 
     total = 0.0
     for nb_path in args.notebooks:
-        out_path = args.out_dir / nb_path.name if args.out_dir else None
+        out_path = None
+        if args.out_dir:
+            relative = nb_path.resolve().relative_to(args.base.resolve()) if args.base else Path(nb_path.name)
+            out_path = args.out_dir / relative
+            out_path.parent.mkdir(parents=True, exist_ok=True)
         nb = nbformat.read(str(nb_path), as_version=4)
         try:
             seconds, cells = execute(nb, nb_path, args.kernel, args.timeout, args.check_figures)
@@ -198,7 +218,11 @@ def main(argv: list[str]) -> int:
         if out_path is not None:
             nbformat.write(nb, str(out_path))
             if args.html:
-                export_html(nb, out_path.with_suffix(".html"))
+                try:
+                    export_html(nb, out_path.with_suffix(".html"), os.path.relpath(nb_path))
+                except NotebookFailure as e:
+                    print(f"FAILED {e}", file=sys.stderr, flush=True)
+                    return 1
         print(f"ok  {os.path.relpath(nb_path)}  {seconds:6.1f} s  ({cells} code cells)", file=log, flush=True)
         if args.json:
             json.dump(nb, sys.stdout)
