@@ -1,2 +1,6 @@
-// Public exports of this folder; filled in as modules land.
-export {};
+// Public exports of the pooling folder (section 11.2).
+export { gaussian, boxcar, constant, epanechikov, gaussianWithWidth, type Kernel } from "./kernels";
+export { nadarayaWatson, type PoolingResult } from "./nadaraya-watson";
+export { diff, attentionPool } from "./attention-pool";
+export { NWKernelRegression } from "./nw-kernel-regression";
+export { NonlinearData } from "./nonlinear-data";

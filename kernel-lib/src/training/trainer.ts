@@ -1,0 +1,223 @@
+/**
+ * `Trainer`: fits a `Module` to a `DataModule` by minibatch gradient steps (section 3.2), with
+ * the book's gradient clipping (section 9.5's `clip_gradients`).
+ */
+import { tf } from "../tf";
+import { describe, expectInteger, fail } from "../ops/check";
+import type { DataModule } from "./data-module";
+import type { Module } from "./module";
+import type { Optimizer } from "./sgd";
+import { TensorLoader, type Batch, type DataLoader } from "./tensor-loader";
+
+/** Options of `Trainer` (section 3.2). */
+export interface TrainerOptions {
+  /** Passes over the training data, an integer ≥ 1. */
+  maxEpochs: number;
+  /** Clip the gradients to this global norm when > 0 (section 9.5); default 0: no clipping. */
+  gradientClipVal?: number;
+}
+
+/** Longest stretch of training between two yields to the event loop (live figures). */
+const MAX_MS_WITHOUT_YIELD = 200;
+
+/** Lets queued work run (e.g. a live figure's update reaching the notebook). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) =>
+    typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0),
+  );
+}
+
+/** Requires a loader with a number of batches (the book's `len(dataloader)`). */
+function checkLoader(what: string, loader: unknown): DataLoader {
+  const ok =
+    loader !== null &&
+    typeof loader === "object" &&
+    typeof (loader as Partial<DataLoader>)[Symbol.iterator] === "function" &&
+    typeof (loader as Partial<DataLoader>).length === "number";
+  if (!ok) fail("Trainer.fit", what, "an iterable of batches with a length (a DataLoader)", describe(loader));
+  return loader as DataLoader;
+}
+
+/** The first batch of one pass over `loader`, or null when it has none. */
+function firstBatchOf(loader: DataLoader): Batch | null {
+  const first = loader[Symbol.iterator]().next();
+  return first.done === true ? null : first.value;
+}
+
+/**
+ * Section 3.2: the book's `d2l.Trainer(max_epochs, gradient_clip_val)`.
+ * `await trainer.fit(model, data)` runs `maxEpochs` epochs; each training batch is one gradient
+ * step (gradients by autograd, `tf.variableGrads`), then the validation batches are evaluated
+ * in `eval()` mode. `fit` is async so that figures can update while it runs.
+ */
+export class Trainer {
+  readonly maxEpochs: number;
+  readonly gradientClipVal: number;
+  /** The current epoch (0-based; `maxEpochs - 1` after `fit`, as the book's loop variable). */
+  epoch = 0;
+  /** Training batches done since `fit` started. */
+  trainBatchIdx = 0;
+  /** Validation batches done since `fit` started. */
+  valBatchIdx = 0;
+  /** Training batches per epoch. */
+  numTrainBatches = 0;
+  /** Validation batches per epoch (0 without validation data). */
+  numValBatches = 0;
+  model: Module | null = null;
+  optim: Optimizer | null = null;
+  trainDataloader: DataLoader | null = null;
+  valDataloader: DataLoader | null = null;
+  private lastYield = 0;
+
+  constructor({ maxEpochs, gradientClipVal = 0 }: TrainerOptions) {
+    this.maxEpochs = expectInteger("Trainer", "maxEpochs", maxEpochs, 1);
+    if (typeof gradientClipVal !== "number" || !Number.isFinite(gradientClipVal) || gradientClipVal < 0) {
+      fail("Trainer", "gradientClipVal", "a finite number >= 0 (0: no clipping)", describe(gradientClipVal));
+    }
+    this.gradientClipVal = gradientClipVal;
+  }
+
+  /** Section 3.2: takes the loaders from `data` and counts their batches. */
+  prepareData(data: DataModule): void {
+    this.trainDataloader = checkLoader("the training dataloader", data.trainDataloader());
+    const val = data.valDataloader();
+    this.valDataloader = val === null ? null : checkLoader("the validation dataloader", val);
+    this.numTrainBatches = this.trainDataloader.length;
+    this.numValBatches = this.valDataloader?.length ?? 0;
+  }
+
+  /** Section 3.2: links the model to this trainer and sets its board's epoch axis. */
+  prepareModel(model: Module): void {
+    model.trainer = this;
+    model.board.xlim = [0, this.maxEpochs];
+    this.model = model;
+  }
+
+  /** Section 3.2: the batch as the model gets it (tfjs has one device: unchanged). */
+  prepareBatch(batch: Batch): Batch {
+    return batch;
+  }
+
+  /**
+   * Section 3.2: trains `model` on `data` for `maxEpochs` epochs. Resolves when done; yields to
+   * the event loop at least once per epoch so that live figures update meanwhile.
+   */
+  async fit(model: Module, data: DataModule): Promise<void> {
+    this.prepareData(data);
+    this.prepareModel(model);
+    this.initializeLazyParameters(model);
+    this.optim = model.configureOptimizers();
+    this.epoch = 0;
+    this.trainBatchIdx = 0;
+    this.valBatchIdx = 0;
+    this.lastYield = Date.now();
+    for (this.epoch = 0; this.epoch < this.maxEpochs; this.epoch++) {
+      await this.fitEpoch();
+    }
+    // The book's loop variable ends at the last epoch.
+    this.epoch = this.maxEpochs - 1;
+  }
+
+  /**
+   * Layers such as `LazyLinear` create their parameters on the first forward, while the
+   * optimizer and the gradient need them before the first step (PyTorch materialises lazy
+   * parameters in place). One forward in `eval()` mode (no dropout draws) on the first training
+   * batch creates them, with the same initialisation draws the first step would make.
+   */
+  private initializeLazyParameters(model: Module): void {
+    const loader = this.trainDataloader;
+    if (loader === null || loader.length === 0) return;
+    // A TensorLoader shows a batch without drawing an order; another loader makes one pass.
+    const batch = loader instanceof TensorLoader ? loader.peek() : firstBatchOf(loader);
+    if (batch === null) return;
+    const wasTraining = model.training;
+    try {
+      model.eval();
+      tf.tidy(() => {
+        model.forward(...this.prepareBatch(batch).slice(0, -1));
+      });
+    } finally {
+      if (wasTraining) model.train();
+      tf.dispose(batch);
+    }
+  }
+
+  /**
+   * Section 9.5's `clip_gradients`: when the global norm `√(Σ‖g‖²)` of the gradients exceeds
+   * `gradClipVal`, scales every gradient by `gradClipVal / norm`. Returns the (possibly new)
+   * gradients and disposes the old ones it replaced.
+   */
+  clipGradients(gradClipVal: number, grads: tf.NamedTensorMap): tf.NamedTensorMap {
+    const names = Object.keys(grads).filter((name) => grads[name] != null);
+    if (names.length === 0) return grads;
+    const norm = tf.tidy(() => tf.sqrt(tf.addN(names.map((name) => tf.sum(tf.square(grads[name]))))));
+    const normValue = norm.dataSync()[0];
+    if (!(normValue > gradClipVal)) {
+      norm.dispose();
+      return grads;
+    }
+    const clipped: tf.NamedTensorMap = { ...grads };
+    tf.tidy(() => {
+      const scale = tf.div(gradClipVal, norm);
+      for (const name of names) clipped[name] = tf.keep(grads[name].mul(scale));
+    });
+    norm.dispose();
+    for (const name of names) grads[name].dispose();
+    return clipped;
+  }
+
+  /** Section 3.2: one epoch: a gradient step per training batch, then validation. */
+  async fitEpoch(): Promise<void> {
+    const model = this.model;
+    const optim = this.optim;
+    const trainLoader = this.trainDataloader;
+    if (model === null || optim === null || trainLoader === null) {
+      throw new Error("Trainer.fitEpoch: call fit(model, data), which prepares the model, data and optimizer");
+    }
+    model.train();
+    for (const rawBatch of trainLoader) {
+      this.trainStep(model, optim, this.prepareBatch(rawBatch));
+      tf.dispose(rawBatch);
+      this.trainBatchIdx += 1;
+      await this.maybeYield(false);
+    }
+    if (this.valDataloader !== null) {
+      model.eval();
+      for (const rawBatch of this.valDataloader) {
+        model.validationStep(this.prepareBatch(rawBatch));
+        tf.dispose(rawBatch);
+        this.valBatchIdx += 1;
+        await this.maybeYield(false);
+      }
+    }
+    await this.maybeYield(true);
+  }
+
+  /** One gradient step on `batch`; every intermediate tensor is freed. */
+  private trainStep(model: Module, optim: Optimizer, batch: Batch): void {
+    const params = model.parameters();
+    if (params.length === 0) {
+      fail("Trainer.fit", "model", "a Module with trainable parameters", `${model.constructor.name} without any`);
+    }
+    const { value, grads } = tf.variableGrads(() => {
+      const l = model.trainingStep(batch);
+      if (!(l instanceof tf.Tensor) || l.rank !== 0) {
+        fail(`${model.constructor.name}.trainingStep`, "its result", "a scalar loss tensor", describe(l));
+      }
+      return l as tf.Scalar;
+    }, params);
+    value.dispose();
+    const clipped = this.gradientClipVal > 0 ? this.clipGradients(this.gradientClipVal, grads) : grads;
+    optim.zeroGrad();
+    optim.step(clipped);
+    tf.dispose(Object.values(clipped).filter((g): g is tf.Tensor => g != null));
+  }
+
+  /** Yields at the end of an epoch, and whenever training has held the event loop for long. */
+  private async maybeYield(endOfEpoch: boolean): Promise<void> {
+    if (endOfEpoch || Date.now() - this.lastYield >= MAX_MS_WITHOUT_YIELD) {
+      await yieldToEventLoop();
+      this.lastYield = Date.now();
+    }
+  }
+}
