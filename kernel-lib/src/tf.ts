@@ -15,4 +15,24 @@ import "../generated/chained-ops";
 // Types of the chained methods (module augmentation of tfjs-core's Tensor).
 export type {} from "@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops";
 
+/**
+ * tfjs's cpu backend prints a banner ("looks like you are running TensorFlow.js in Node.js…") to
+ * stderr on its first tensor, and a notebook treats stderr as an error. The banner goes through
+ * tfjs's `warn`, which is silent while the PROD flag is set; so the first tensor is made here with
+ * PROD set for that one call only, leaving every later tfjs warning as it was.
+ */
+function consumeCpuBanner(): void {
+  const env = tf.env();
+  const prod = env.getBool("PROD");
+  env.set("PROD", true);
+  try {
+    // tf.backend() picks and keeps the default backend (cpu, the only one registered at load).
+    const backend = tf.backend();
+    if (tf.getBackend() === "cpu") backend.disposeData(backend.write(new Float32Array(0), [0], "float32"));
+  } finally {
+    env.set("PROD", prod);
+  }
+}
+consumeCpuBanner();
+
 export { tf };

@@ -1,3 +1,5 @@
 // Public exports of the ops folder (helpers, randomness, masked softmax, masks, backends).
 export { D2lArgumentError, checkShape, checkLen } from "./check";
 export { seed, nextSeed, rand, randn, normal, arange } from "./random";
+export { AttentionMask, causalMask, paddingMask, type ValidLens } from "./masks";
+export { maskedSoftmax } from "./masked-softmax";

@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { tf } from "../tf";
+import {
+  getMaskedSoftmaxKernels,
+  maskedSoftmax,
+  maskedSoftmaxBackward,
+  maskedSoftmaxForward,
+  setMaskedSoftmaxKernels,
+} from "./masked-softmax";
+import { rand, randn, seed } from "./random";
+
+/** The book's computation written with tfjs ops: where(arange < len, X, -1e6), then softmax. */
+function bookMaskedSoftmax(X: tf.Tensor3D, lens: number[][] | null): tf.Tensor {
+  if (lens === null) return tf.softmax(X);
+  const [b, q, k] = X.shape;
+  const len = tf.tensor3d(lens.flat(), [b, q, 1]);
+  const mask = tf.range(0, k).reshape([1, 1, k]).less(len);
+  return tf.softmax(tf.where(mask, X, tf.fill(X.shape, -1e6)));
+}
+
+function close(a: tf.Tensor, b: tf.Tensor, tol = 1e-6): void {
+  expect(a.shape).toEqual(b.shape);
+  const x = a.dataSync();
+  const y = b.dataSync();
+  for (let i = 0; i < x.length; i++) expect(Math.abs(x[i] - y[i])).toBeLessThanOrEqual(tol);
+}
+
+afterEach(() => setMaskedSoftmaxKernels(null));
+
+describe("maskedSoftmax (section 11.3)", () => {
+  it("zeroes the book's example past valid lengths 2 and 3 and rows sum to 1", () => {
+    seed(0);
+    const X = rand([2, 2, 4]) as tf.Tensor3D;
+    const y = maskedSoftmax(X, [2, 3]);
+    expect(y.shape).toEqual([2, 2, 4]);
+    const v = y.arraySync();
+    expect([v[0][0][2], v[0][0][3], v[0][1][2], v[0][1][3], v[1][0][3], v[1][1][3]]).toEqual([0, 0, 0, 0, 0, 0]);
+    for (const row of v.flat()) expect(row.reduce((s, a) => s + a, 0)).toBeCloseTo(1, 6);
+    expect(v[1][0][2]).toBeGreaterThan(0);
+    close(y, bookMaskedSoftmax(X, [[2, 2], [3, 3]]));
+  });
+
+  it("takes 2-D valid lengths per query, as arrays and tensors", () => {
+    seed(1);
+    const X = rand([2, 2, 4]) as tf.Tensor3D;
+    const lens = [[1, 3], [2, 4]];
+    const expected = bookMaskedSoftmax(X, lens);
+    close(maskedSoftmax(X, lens), expected);
+    close(maskedSoftmax(X, tf.tensor2d(lens, [2, 2], "int32")), expected);
+    close(maskedSoftmax(X, tf.tensor2d(lens, [2, 2], "float32")), expected);
+    expect(maskedSoftmax(X, lens).arraySync()[0][0]).toEqual([1, 0, 0, 0]);
+  });
+
+  it("is a plain softmax without valid lengths; length 0 is uniform; long lengths mask nothing", () => {
+    seed(2);
+    const X = randn([3, 2, 5]) as tf.Tensor3D;
+    close(maskedSoftmax(X), tf.softmax(X));
+    close(maskedSoftmax(X, null), tf.softmax(X));
+    const zero = maskedSoftmax(X, [0, 5, 9]).arraySync();
+    expect(zero[0][1]).toEqual([0.2, 0.2, 0.2, 0.2, 0.2].map(Math.fround));
+    close(tf.tensor(zero[2]), tf.softmax(X).slice([2, 0, 0], [1, 2, 5]).reshape([2, 5]));
+    close(tf.tensor(zero[1]), tf.softmax(X).slice([1, 0, 0], [1, 2, 5]).reshape([2, 5]));
+  });
+
+  it("matches the book's formulation on random shapes and lengths", () => {
+    seed(3);
+    for (const [b, q, k] of [[1, 1, 1], [4, 3, 7], [2, 5, 16]]) {
+      const X = randn([b, q, k]).mul(4) as tf.Tensor3D;
+      const lens = Array.from({ length: b }, (_, i) => Array.from({ length: q }, (_, j) => (i * 7 + j * 3) % (k + 2)));
+      close(maskedSoftmax(X, lens), bookMaskedSoftmax(X, lens));
+    }
+  });
+
+  it("does not modify its input", () => {
+    seed(4);
+    const X = rand([2, 3, 4]) as tf.Tensor3D;
+    const before = Array.from(X.dataSync());
+    maskedSoftmax(X, [1, 2]);
+    tf.grad((x: tf.Tensor) => maskedSoftmax(x, [1, 2]).sum())(X);
+    expect(Array.from(X.dataSync())).toEqual(before);
+  });
+
+  it("has the gradient of the book's autograd: equal to tf.grad of the tfjs-op version", () => {
+    seed(5);
+    const X = randn([2, 3, 5]) as tf.Tensor3D;
+    const W = randn([2, 3, 5]);
+    const lens = [[0, 2, 5], [1, 4, 7]];
+    const loss = (f: (x: tf.Tensor3D) => tf.Tensor) => (x: tf.Tensor) => f(x as tf.Tensor3D).mul(W).sum();
+    const ours = tf.grad(loss((x) => maskedSoftmax(x, lens)))(X);
+    const book = tf.grad(loss((x) => bookMaskedSoftmax(x, lens)))(X);
+    close(ours, book, 1e-6);
+    // Masked positions get exactly zero gradient; a zero-length row gets zero everywhere.
+    const g = ours.arraySync() as number[][][];
+    expect(g[0][0]).toEqual([0, 0, 0, 0, 0]);
+    expect(g[0][1].slice(2)).toEqual([0, 0, 0]);
+  });
+
+  it("has a gradient that agrees with central differences", () => {
+    seed(6);
+    const X = randn([1, 2, 4]) as tf.Tensor3D;
+    const W = randn([1, 2, 4]);
+    const lens = [[3, 4]];
+    const f = (x: tf.Tensor) => maskedSoftmax(x, lens).mul(W).sum();
+    const analytic = tf.grad(f)(X).dataSync();
+    const base = Float64Array.from(X.dataSync());
+    const h = 1e-2;
+    for (let i = 0; i < base.length; i++) {
+      const plus = base.slice();
+      const minus = base.slice();
+      plus[i] += h;
+      minus[i] -= h;
+      const fp = f(tf.tensor3d(Float32Array.from(plus), [1, 2, 4])).dataSync()[0];
+      const fm = f(tf.tensor3d(Float32Array.from(minus), [1, 2, 4])).dataSync()[0];
+      expect(Math.abs((fp - fm) / (2 * h) - analytic[i])).toBeLessThan(2e-3);
+    }
+  });
+
+  it("runs the replaceable host kernels, forward and backward from the same pair", () => {
+    const calls: string[] = [];
+    setMaskedSoftmaxKernels({
+      forward: (...a) => (calls.push("forward"), maskedSoftmaxForward(...a)),
+      backward: (...a) => (calls.push("backward"), maskedSoftmaxBackward(...a)),
+    });
+    const X = tf.ones([1, 1, 3]) as tf.Tensor3D;
+    tf.grad((x: tf.Tensor) => maskedSoftmax(x, [2]).sum())(X);
+    expect(calls).toEqual(["forward", "backward"]);
+    setMaskedSoftmaxKernels(null);
+    expect(getMaskedSoftmaxKernels().forward).toBe(maskedSoftmaxForward);
+  });
+
+  it("is fast at the book's large size: (64, 512, 512) forward + backward in under 3 s on a shared machine", () => {
+    const X = tf.zeros([64, 512, 512]) as tf.Tensor3D;
+    const lens = Array.from({ length: 64 }, (_, i) => (i * 37) % 513);
+    const start = performance.now();
+    const g = tf.grad((x: tf.Tensor) => maskedSoftmax(x, lens).sum())(X);
+    g.dataSync();
+    const elapsed = performance.now() - start;
+    tf.dispose([X, g]);
+    // The tfjs-op formulation takes several seconds here (notes/tensorflow-js.md).
+    expect(elapsed).toBeLessThan(3000);
+  });
+
+  it("leaves no tensors behind", () => {
+    const X = rand([2, 3, 4]);
+    const before = tf.memory().numTensors;
+    const y = maskedSoftmax(X, [1, 2]);
+    const g = tf.grad((x: tf.Tensor) => maskedSoftmax(x, [1, 2]).sum())(X);
+    tf.dispose([y, g]);
+    expect(tf.memory().numTensors).toBe(before);
+    X.dispose();
+  });
+});
