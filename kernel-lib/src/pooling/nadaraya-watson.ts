@@ -43,7 +43,7 @@ export function nadarayaWatson(
     const dists = keys.reshape([-1, 1]).sub(queries.reshape([1, -1]));
     const k = kernel(dists);
     if (!(k instanceof tf.Tensor) || k.shape.join() !== dists.shape.join()) {
-      fail(fn, "kernel", `to return a tensor of the distances' shape ${formatShape(dists.shape)}`, describe(k));
+      fail(fn, "kernel", `a function returning a tensor of the distances' shape ${formatShape(dists.shape)}`, describe(k));
     }
     const kFloat = k.dtype === "float32" ? k : k.cast("float32");
     // Normalise over the keys (axis 0), so each query's weights form a distribution.
