@@ -1,0 +1,138 @@
+/**
+ * BatchMatMul for tfjs's CPU backend on the WebAssembly SIMD kernel: packed 4x8 register tiles,
+ * transposes folded into the packing strides, broadcast batch dimensions resolved to per-batch
+ * offsets, batches and row blocks shared among the threads.
+ */
+import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
+import { tf } from "../tf";
+import { Job, JOB_FIELDS, MR, NR, Op } from "./job-layout";
+import { getRuntime } from "./runtime";
+import { cpuValues, type CpuBackend } from "./cpu-backend";
+
+/** Rows of C per task: a multiple of MR, small enough to balance two threads on one matrix. */
+const ROWS_PER_TASK = 64;
+
+/** Element offsets of each output batch into a batched operand of the given outer dims. */
+function batchOffsets(outOuter: number[], operandOuter: number[], matrixSize: number): Int32Array {
+  const batch = outOuter.reduce((p, d) => p * d, 1);
+  const offsets = new Int32Array(batch);
+  const rank = outOuter.length;
+  const shift = rank - operandOuter.length;
+  // Operand strides in matrices, 0 along broadcast (size-1 or missing) dimensions.
+  const strides = new Array<number>(rank).fill(0);
+  let s = 1;
+  for (let d = operandOuter.length - 1; d >= 0; d--) {
+    strides[d + shift] = operandOuter[d] === 1 ? 0 : s;
+    s *= operandOuter[d];
+  }
+  for (let bi = 0; bi < batch; bi++) {
+    let rest = bi;
+    let matrix = 0;
+    for (let d = rank - 1; d >= 0; d--) {
+      matrix += (rest % outOuter[d]) * strides[d];
+      rest = Math.floor(rest / outOuter[d]);
+    }
+    offsets[bi] = matrix * matrixSize;
+  }
+  return offsets;
+}
+
+export interface MatMulOperands {
+  a: Float32Array;
+  b: Float32Array;
+  aShape: readonly number[];
+  bShape: readonly number[];
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+/** C = A·B over broadcast batch dimensions; returns the values and the shape of C. */
+export function batchMatMulValues(op: MatMulOperands): { values: Float32Array; shape: number[] } {
+  const { aShape, bShape, transposeA, transposeB } = op;
+  const ra = aShape.length;
+  const rb = bShape.length;
+  const m = transposeA ? aShape[ra - 1] : aShape[ra - 2];
+  const kA = transposeA ? aShape[ra - 2] : aShape[ra - 1];
+  const kB = transposeB ? bShape[rb - 1] : bShape[rb - 2];
+  const n = transposeB ? bShape[rb - 2] : bShape[rb - 1];
+  if (kA !== kB) {
+    throw new Error(
+      `Error in matMul: inner shapes (${kA}) and (${kB}) of Tensors with shapes ${aShape} and ${bShape} ` +
+        `and transposeA=${transposeA} and transposeB=${transposeB} must match.`,
+    );
+  }
+  const k = kA;
+  const aOuter = aShape.slice(0, -2);
+  const bOuter = bShape.slice(0, -2);
+  const outOuter = tf.broadcast_util.assertAndGetBroadcastShape(aOuter, bOuter);
+  const shape = [...outOuter, m, n];
+  const batch = outOuter.reduce((p, d) => p * d, 1);
+  const values = new Float32Array(batch * m * n);
+  if (values.length === 0 || k === 0) return { values, shape };
+
+  const rt = getRuntime();
+  const arena = rt.arena();
+  const aAt = arena.alloc(op.a.length * 4);
+  const bAt = arena.alloc(op.b.length * 4);
+  const cAt = arena.alloc(values.length * 4);
+  const aOffAt = arena.alloc(batch * 4);
+  const bOffAt = arena.alloc(batch * 4);
+  const scratchBytes = Math.ceil((MR * NR + k * MR + k * Math.ceil(n / NR) * NR) * 4 / 64) * 64;
+  const scratchAt = arena.alloc(scratchBytes * rt.pool.threads);
+  arena.commit();
+
+  arena.f32(aAt, op.a.length).set(op.a);
+  arena.f32(bAt, op.b.length).set(op.b);
+  arena.i32(aOffAt, batch).set(batchOffsets(outOuter, aOuter, m * k));
+  arena.i32(bOffAt, batch).set(batchOffsets(outOuter, bOuter, k * n));
+
+  const tasksPerBatch = Math.ceil(m / ROWS_PER_TASK);
+  const job = rt.jobFields();
+  job.fill(0, 0, JOB_FIELDS);
+  job[Job.op] = Op.matmul;
+  job[Job.numTasks] = batch * tasksPerBatch;
+  job[Job.scratch] = scratchAt;
+  job[Job.scratchBytes] = scratchBytes;
+  job[Job.m] = m;
+  job[Job.n] = n;
+  job[Job.k] = k;
+  job[Job.a] = aAt;
+  job[Job.b] = bAt;
+  job[Job.c] = cAt;
+  // A is m x k: stored (m, k) or, transposed, (k, m). B is k x n: stored (k, n) or (n, k).
+  job[Job.aRowStride] = transposeA ? 1 : k;
+  job[Job.aColStride] = transposeA ? m : 1;
+  job[Job.bRowStride] = transposeB ? 1 : n;
+  job[Job.bColStride] = transposeB ? k : 1;
+  job[Job.aBatchOffsets] = aOffAt;
+  job[Job.bBatchOffsets] = bOffAt;
+  job[Job.rowsPerTask] = ROWS_PER_TASK;
+  job[Job.tasksPerBatch] = tasksPerBatch;
+  rt.execute(batch * m * n * k);
+
+  values.set(arena.f32(cAt, values.length));
+  return { values, shape };
+}
+
+/**
+ * The kernel registered for BatchMatMul; float32 only, anything else goes to `fallback`
+ * (tfjs's own kernel).
+ */
+export function makeBatchMatMul(fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
+    if (a.dtype !== "float32" || b.dtype !== "float32") return fallback(args);
+    const cpu = backend as CpuBackend;
+    const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+    const { values, shape } = batchMatMulValues({
+      a: cpuValues(cpu, a),
+      b: cpuValues(cpu, b),
+      aShape: a.shape,
+      bShape: b.shape,
+      transposeA: !!transposeA,
+      transposeB: !!transposeB,
+    });
+    return cpu.makeTensorInfo(shape, "float32", values);
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * One runtime per process: the WebAssembly module, its arena and the thread pool, created on
+ * first use, and `execute(job)` which decides whether a job is worth the other threads.
+ */
+import { Arena, kernelModule, type KernelModule } from "./wasm-module";
+import { Job } from "./job-layout";
+import { ThreadPool, defaultThreadCount } from "./thread-pool";
+
+/** Below this much work (multiply-adds or elements) waking the workers costs more than it saves. */
+const MIN_WORK_FOR_THREADS = 1 << 17;
+
+export interface Runtime {
+  readonly wasm: KernelModule;
+  readonly pool: ThreadPool;
+  /** A fresh arena for one kernel call. */
+  arena(): Arena;
+  /** The job block as int32 fields (valid until the next memory growth). */
+  jobFields(): Int32Array;
+  /** Runs the job written in the job block; `work` sizes it to pick one thread or all. */
+  execute(work: number): void;
+}
+
+let runtime: Runtime | null = null;
+
+export function getRuntime(): Runtime {
+  if (runtime) return runtime;
+  const wasm = kernelModule();
+  const pool = new ThreadPool(wasm, defaultThreadCount());
+  runtime = {
+    wasm,
+    pool,
+    arena: () => new Arena(wasm),
+    jobFields: () => new Int32Array(wasm.memory.buffer, wasm.job, 32),
+    execute(work: number) {
+      const fields = new Int32Array(wasm.memory.buffer, wasm.job, 32);
+      fields[Job.nextTask] = 0;
+      if (work < MIN_WORK_FOR_THREADS || pool.threads === 1) wasm.run(wasm.job, 0);
+      else pool.run(wasm.job);
+    },
+  };
+  return runtime;
+}
+
+/** Starts the workers ahead of the first kernel call (they take tens of milliseconds to boot). */
+export function warmUpRuntime(): void {
+  getRuntime();
+}

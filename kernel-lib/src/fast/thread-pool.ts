@@ -1,0 +1,112 @@
+/**
+ * Worker threads that run the kernels' `run(job, threadId)` alongside the calling thread.
+ *
+ * tfjs CPU kernels are synchronous, so the calling thread posts a job through the control block in
+ * shared memory, wakes the workers with `Atomics.notify`, does its share, and blocks in
+ * `Atomics.wait` until every worker has reported. Node allows `Atomics.wait` on its main thread.
+ * Workers are `unref`ed: an idle pool never keeps a process alive.
+ */
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import type { KernelModule } from "./wasm-module";
+
+// Control block fields (int32 indices from KernelModule.control).
+const GENERATION = 0; // bumped for every job; workers wait on it
+const JOB = 1; // byte offset of the current job, or -1 to stop
+const DONE = 2; // workers that finished the current job
+const READY = 3; // workers that have started
+
+/** The worker's whole program: instantiate the module on the shared memory, then serve jobs. */
+const WORKER_SOURCE = `
+const { workerData } = require("node:worker_threads");
+const { module, memory, control, threadId } = workerData;
+const { run } = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const ctrl = new Int32Array(memory.buffer, control, 4);
+let seen = Atomics.load(ctrl, ${GENERATION});
+Atomics.add(ctrl, ${READY}, 1);
+Atomics.notify(ctrl, ${READY});
+for (;;) {
+  Atomics.wait(ctrl, ${GENERATION}, seen);
+  seen = Atomics.load(ctrl, ${GENERATION});
+  const job = Atomics.load(ctrl, ${JOB});
+  if (job < 0) break;
+  run(job, threadId);
+  Atomics.add(ctrl, ${DONE}, 1);
+  Atomics.notify(ctrl, ${DONE});
+}
+`;
+
+/** How long the first threaded job waits for the workers to start before giving up on them. */
+const STARTUP_TIMEOUT_MS = 5000;
+
+export class ThreadPool {
+  private readonly workers: Worker[] = [];
+  private readonly ctrl: Int32Array;
+  private started = false;
+
+  /** `threads` counts the calling thread too: a pool of 2 has one worker. */
+  constructor(
+    private readonly wasm: KernelModule,
+    readonly threads: number,
+  ) {
+    this.ctrl = new Int32Array(wasm.memory.buffer, wasm.control, 4);
+    for (let t = 1; t < threads; t++) {
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { module: wasm.module, memory: wasm.memory, control: wasm.control, threadId: t },
+        stdout: false,
+        stderr: false,
+      });
+      worker.unref();
+      this.workers.push(worker);
+    }
+  }
+
+  /** Runs the job at `job` on every thread and returns when all are done. */
+  run(job: number): void {
+    if (this.workers.length === 0 || !this.awaitStartup()) {
+      this.wasm.run(job, 0);
+      return;
+    }
+    const ctrl = this.ctrl;
+    Atomics.store(ctrl, JOB, job);
+    Atomics.store(ctrl, DONE, 0);
+    Atomics.add(ctrl, GENERATION, 1);
+    Atomics.notify(ctrl, GENERATION);
+    this.wasm.run(job, 0);
+    for (let done = Atomics.load(ctrl, DONE); done < this.workers.length; done = Atomics.load(ctrl, DONE)) {
+      Atomics.wait(ctrl, DONE, done);
+    }
+  }
+
+  /** Stops the workers (they finish any job first). */
+  close(): void {
+    Atomics.store(this.ctrl, JOB, -1);
+    Atomics.add(this.ctrl, GENERATION, 1);
+    Atomics.notify(this.ctrl, GENERATION);
+    this.workers.length = 0;
+  }
+
+  /** Waits once for every worker to start; false (run single-threaded) if they do not. */
+  private awaitStartup(): boolean {
+    if (this.started) return true;
+    const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+    for (let ready = Atomics.load(this.ctrl, READY); ready < this.workers.length; ready = Atomics.load(this.ctrl, READY)) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.close();
+        return false;
+      }
+      Atomics.wait(this.ctrl, READY, ready, left);
+    }
+    this.started = true;
+    return true;
+  }
+}
+
+/** Threads to use: D2L_THREADS if set, else the machine's cores (at most 8). */
+export function defaultThreadCount(): number {
+  const fromEnv = Number(process.env.D2L_THREADS);
+  if (Number.isInteger(fromEnv) && fromEnv >= 1) return fromEnv;
+  return Math.max(1, Math.min(8, availableParallelism()));
+}

@@ -1,0 +1,294 @@
+// Fast CPU kernels of d2l-ts for WebAssembly with SIMD128, built by scripts/build-wasm.mjs with
+// Debian's clang (--target=wasm32 -msimd128 -matomics, shared memory, no libc).
+//
+// Every instance (the main thread and each worker thread) shares one linear memory. JavaScript
+// writes a job (an array of int32 fields, layout in src/fast/job-layout.ts) and the operands into
+// that memory, then every thread calls `run(job, threadId)`; the threads take tasks from an atomic
+// counter in the job until none are left. The kernels use no shadow stack (no address-taken
+// locals), so the instances need no per-thread stack.
+#include <stdint.h>
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(name)))
+
+// Job fields (int32 indices into the job block); keep in sync with src/fast/job-layout.ts.
+enum {
+  J_OP = 0,         // which kernel (OP_*)
+  J_NEXT_TASK = 1,  // atomic task counter
+  J_NUM_TASKS = 2,
+  J_SCRATCH = 3,    // byte offset of thread 0's scratch; thread t's is J_SCRATCH + t * J_SCRATCH_BYTES
+  J_SCRATCH_BYTES = 4,
+  // matmul
+  J_M = 8, J_N = 9, J_K = 10,
+  J_A = 11, J_B = 12, J_C = 13,           // byte offsets of the operands
+  J_A_ROW = 14, J_A_COL = 15,             // element strides of A along m and k
+  J_B_ROW = 16, J_B_COL = 17,             // element strides of B along k and n
+  J_A_BATCH = 18, J_B_BATCH = 19,         // byte offsets of int32 tables: per output batch, element offset into A / B
+  J_ROWS_PER_TASK = 20, J_TASKS_PER_BATCH = 21,
+  // row-wise kernels (softmax and its gradient)
+  J_ROWS = 8, J_COLS = 9, J_X = 10, J_Y = 11, J_OUT = 12, J_ROWS_PER_TASK_R = 13,
+};
+
+enum { OP_MATMUL = 1, OP_SOFTMAX = 2, OP_SOFTMAX_GRAD = 3 };
+
+// Register tile of the matmul micro-kernel: MR rows of A by NR columns of B.
+#define MR 4
+#define NR 8
+
+static inline int32_t take_task(int32_t *job) {
+  return __atomic_fetch_add(&job[J_NEXT_TASK], 1, __ATOMIC_RELAXED);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matrix multiplication C[b] = A[b] · B[b], with arbitrary element strides (so transposes cost
+// nothing) and per-batch offsets (so broadcast batch dimensions cost nothing).
+
+// Copies MR rows of A (rows i0.., all k) into panel[k][MR], zero-padding missing rows.
+static void pack_a(const float *a, int32_t rs, int32_t cs, int32_t rows, int32_t k, float *panel) {
+  if (rows == MR && cs == 1) {
+    const float *r0 = a, *r1 = a + rs, *r2 = a + 2 * rs, *r3 = a + 3 * rs;
+    for (int32_t p = 0; p < k; p++) {
+      panel[0] = r0[p]; panel[1] = r1[p]; panel[2] = r2[p]; panel[3] = r3[p];
+      panel += MR;
+    }
+    return;
+  }
+  if (rows == MR && rs == 1) {
+    for (int32_t p = 0; p < k; p++) {
+      wasm_v128_store(panel, wasm_v128_load(a + p * cs));
+      panel += MR;
+    }
+    return;
+  }
+  for (int32_t p = 0; p < k; p++) {
+    for (int32_t r = 0; r < MR; r++) panel[r] = r < rows ? a[r * rs + p * cs] : 0.0f;
+    panel += MR;
+  }
+}
+
+// Copies all of B (k by n) into panels [n / NR][k][NR], zero-padding the last panel.
+static void pack_b(const float *b, int32_t rs, int32_t cs, int32_t k, int32_t n, float *packed) {
+  for (int32_t j0 = 0; j0 < n; j0 += NR) {
+    int32_t cols = n - j0 < NR ? n - j0 : NR;
+    const float *src = b + j0 * cs;
+    if (cols == NR && cs == 1) {
+      for (int32_t p = 0; p < k; p++) {
+        wasm_v128_store(packed, wasm_v128_load(src + p * rs));
+        wasm_v128_store(packed + 4, wasm_v128_load(src + p * rs + 4));
+        packed += NR;
+      }
+    } else {
+      for (int32_t p = 0; p < k; p++) {
+        for (int32_t c = 0; c < NR; c++) packed[c] = c < cols ? src[p * rs + c * cs] : 0.0f;
+        packed += NR;
+      }
+    }
+  }
+}
+
+#define FMA(acc, x, y) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(x, y))
+
+// One MR x NR tile of C from a packed A panel and a packed B panel. Full tiles are stored
+// straight into C; edge tiles go through `tile` and only the valid part is copied.
+static void micro_kernel(int32_t k, const float *pa, const float *pb, float *c, int32_t ldc,
+                         int32_t rows, int32_t cols, float *tile) {
+  v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00;
+  v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  for (int32_t p = 0; p < k; p++) {
+    v128_t b0 = wasm_v128_load(pb), b1 = wasm_v128_load(pb + 4);
+    v128_t a0 = wasm_v128_load32_splat(pa), a1 = wasm_v128_load32_splat(pa + 1);
+    FMA(c00, a0, b0); FMA(c01, a0, b1);
+    FMA(c10, a1, b0); FMA(c11, a1, b1);
+    v128_t a2 = wasm_v128_load32_splat(pa + 2), a3 = wasm_v128_load32_splat(pa + 3);
+    FMA(c20, a2, b0); FMA(c21, a2, b1);
+    FMA(c30, a3, b0); FMA(c31, a3, b1);
+    pa += MR;
+    pb += NR;
+  }
+  int32_t full = rows == MR && cols == NR;
+  float *dst = full ? c : tile;
+  int32_t ld = full ? ldc : NR;
+  wasm_v128_store(dst, c00); wasm_v128_store(dst + 4, c01);
+  wasm_v128_store(dst + ld, c10); wasm_v128_store(dst + ld + 4, c11);
+  wasm_v128_store(dst + 2 * ld, c20); wasm_v128_store(dst + 2 * ld + 4, c21);
+  wasm_v128_store(dst + 3 * ld, c30); wasm_v128_store(dst + 3 * ld + 4, c31);
+  if (!full) {
+    for (int32_t r = 0; r < rows; r++)
+      for (int32_t j = 0; j < cols; j++) c[r * ldc + j] = tile[r * NR + j];
+  }
+}
+
+// Matrix-vector product (n == 1): each row of A dotted with the column of B.
+static void gemv_rows(const float *a, int32_t rs, int32_t cs, const float *b, int32_t bs,
+                      int32_t k, int32_t i0, int32_t i1, float *c) {
+  for (int32_t i = i0; i < i1; i++) {
+    const float *row = a + i * rs;
+    float sum = 0.0f;
+    int32_t p = 0;
+    if (cs == 1 && bs == 1) {
+      v128_t acc0 = wasm_f32x4_splat(0), acc1 = acc0;
+      for (; p + 8 <= k; p += 8) {
+        FMA(acc0, wasm_v128_load(row + p), wasm_v128_load(b + p));
+        FMA(acc1, wasm_v128_load(row + p + 4), wasm_v128_load(b + p + 4));
+      }
+      acc0 = wasm_f32x4_add(acc0, acc1);
+      sum = wasm_f32x4_extract_lane(acc0, 0) + wasm_f32x4_extract_lane(acc0, 1) +
+            wasm_f32x4_extract_lane(acc0, 2) + wasm_f32x4_extract_lane(acc0, 3);
+    }
+    for (; p < k; p++) sum += row[p * cs] * b[p * bs];
+    c[i] = sum;
+  }
+}
+
+static void run_matmul(int32_t *job, uint8_t *scratch) {
+  const int32_t m = job[J_M], n = job[J_N], k = job[J_K];
+  const float *a = (const float *)job[J_A];
+  const float *b = (const float *)job[J_B];
+  float *c = (float *)job[J_C];
+  const int32_t ars = job[J_A_ROW], acs = job[J_A_COL], brs = job[J_B_ROW], bcs = job[J_B_COL];
+  const int32_t *a_off = (const int32_t *)job[J_A_BATCH];
+  const int32_t *b_off = (const int32_t *)job[J_B_BATCH];
+  const int32_t rows_per_task = job[J_ROWS_PER_TASK], tasks_per_batch = job[J_TASKS_PER_BATCH];
+  const int32_t num_tasks = job[J_NUM_TASKS];
+
+  // Scratch of this thread: [tile MR*NR][A panel k*MR][packed B k*n_padded].
+  float *tile = (float *)scratch;
+  float *panel_a = tile + MR * NR;
+  float *packed_b = panel_a + k * MR;
+  int32_t packed_b_offset = -1;  // which B (by element offset) is in packed_b
+
+  for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
+    const int32_t bi = t / tasks_per_batch;
+    const int32_t i_begin = (t % tasks_per_batch) * rows_per_task;
+    const int32_t i_end = i_begin + rows_per_task < m ? i_begin + rows_per_task : m;
+    const float *ab = a + a_off[bi];
+    float *cb = c + (int64_t)bi * m * n;
+    if (n == 1) {
+      gemv_rows(ab, ars, acs, b + b_off[bi], brs, k, i_begin, i_end, cb);
+      continue;
+    }
+    if (packed_b_offset != b_off[bi]) {
+      pack_b(b + b_off[bi], brs, bcs, k, n, packed_b);
+      packed_b_offset = b_off[bi];
+    }
+    for (int32_t i0 = i_begin; i0 < i_end; i0 += MR) {
+      const int32_t rows = i_end - i0 < MR ? i_end - i0 : MR;
+      pack_a(ab + i0 * ars, ars, acs, rows, k, panel_a);
+      const float *pb = packed_b;
+      for (int32_t j0 = 0; j0 < n; j0 += NR) {
+        const int32_t cols = n - j0 < NR ? n - j0 : NR;
+        micro_kernel(k, panel_a, pb, cb + i0 * n + j0, n, rows, cols, tile);
+        pb += k * NR;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Softmax over the last axis and its gradient.
+
+// exp(x) for x <= 0 (the softmax subtracts the row maximum first): Cephes' range reduction and
+// polynomial, with results below ~1e-38 flushed to zero (as exp of the book's -1e6 mask is).
+static inline v128_t exp_nonpositive(v128_t x) {
+  const v128_t lo = wasm_f32x4_splat(-87.33654f);
+  v128_t keep = wasm_f32x4_ge(x, lo);
+  x = wasm_f32x4_max(x, lo);
+  v128_t fx = wasm_f32x4_floor(wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)),
+                                              wasm_f32x4_splat(0.5f)));
+  x = wasm_f32x4_sub(x, wasm_f32x4_mul(fx, wasm_f32x4_splat(0.693359375f)));
+  x = wasm_f32x4_sub(x, wasm_f32x4_mul(fx, wasm_f32x4_splat(-2.12194440e-4f)));
+  v128_t z = wasm_f32x4_mul(x, x);
+  v128_t y = wasm_f32x4_splat(1.9875691500e-4f);
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(1.3981999507e-3f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(8.3334519073e-3f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(4.1665795894e-2f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(1.6666665459e-1f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(5.0000001201e-1f));
+  y = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(y, z), x), wasm_f32x4_splat(1.0f));
+  // 2^fx built from its exponent bits; fx >= -126 after the clamp above.
+  v128_t pow2 = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(fx), wasm_i32x4_splat(127)), 23);
+  return wasm_v128_and(wasm_f32x4_mul(y, pow2), keep);
+}
+
+static inline float hsum(v128_t v) {
+  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) +
+         wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
+}
+
+static inline float hmax(v128_t v) {
+  float a = wasm_f32x4_extract_lane(v, 0), b = wasm_f32x4_extract_lane(v, 1);
+  float c = wasm_f32x4_extract_lane(v, 2), d = wasm_f32x4_extract_lane(v, 3);
+  float ab = a > b ? a : b, cd = c > d ? c : d;
+  return ab > cd ? ab : cd;
+}
+
+static void softmax_row(const float *x, float *y, int32_t n) {
+  int32_t j = 0;
+  float mx = -__builtin_inff();
+  if (n >= 4) {
+    v128_t vm = wasm_v128_load(x);
+    for (j = 4; j + 4 <= n; j += 4) vm = wasm_f32x4_pmax(vm, wasm_v128_load(x + j));
+    mx = hmax(vm);
+  }
+  for (; j < n; j++) mx = x[j] > mx ? x[j] : mx;
+  // A row of -inf (or NaN) has no finite maximum: let the arithmetic propagate like tfjs does.
+  const v128_t vmx = wasm_f32x4_splat(mx);
+  v128_t vs = wasm_f32x4_splat(0);
+  float sum = 0.0f;
+  for (j = 0; j + 4 <= n; j += 4) {
+    v128_t e = exp_nonpositive(wasm_f32x4_sub(wasm_v128_load(x + j), vmx));
+    wasm_v128_store(y + j, e);
+    vs = wasm_f32x4_add(vs, e);
+  }
+  for (; j < n; j++) {
+    float e = wasm_f32x4_extract_lane(exp_nonpositive(wasm_f32x4_splat(x[j] - mx)), 0);
+    y[j] = e;
+    sum += e;
+  }
+  sum += hsum(vs);
+  const float inv = 1.0f / sum;
+  const v128_t vinv = wasm_f32x4_splat(inv);
+  for (j = 0; j + 4 <= n; j += 4) wasm_v128_store(y + j, wasm_f32x4_mul(wasm_v128_load(y + j), vinv));
+  for (; j < n; j++) y[j] *= inv;
+}
+
+// dx = y * (dy - sum(dy * y)) along the row.
+static void softmax_grad_row(const float *y, const float *dy, float *dx, int32_t n) {
+  int32_t j = 0;
+  v128_t vs = wasm_f32x4_splat(0);
+  for (; j + 4 <= n; j += 4) FMA(vs, wasm_v128_load(y + j), wasm_v128_load(dy + j));
+  float dot = hsum(vs);
+  for (; j < n; j++) dot += y[j] * dy[j];
+  const v128_t vdot = wasm_f32x4_splat(dot);
+  for (j = 0; j + 4 <= n; j += 4) {
+    v128_t g = wasm_f32x4_sub(wasm_v128_load(dy + j), vdot);
+    wasm_v128_store(dx + j, wasm_f32x4_mul(wasm_v128_load(y + j), g));
+  }
+  for (; j < n; j++) dx[j] = y[j] * (dy[j] - dot);
+}
+
+static void run_rows(int32_t *job, int32_t op) {
+  const int32_t rows = job[J_ROWS], n = job[J_COLS], per_task = job[J_ROWS_PER_TASK_R];
+  const int32_t num_tasks = job[J_NUM_TASKS];
+  const float *x = (const float *)job[J_X];
+  const float *y = (const float *)job[J_Y];
+  float *out = (float *)job[J_OUT];
+  for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
+    int32_t r1 = (t + 1) * per_task < rows ? (t + 1) * per_task : rows;
+    for (int32_t r = t * per_task; r < r1; r++) {
+      int64_t o = (int64_t)r * n;
+      if (op == OP_SOFTMAX) softmax_row(x + o, out + o, n);
+      else softmax_grad_row(x + o, y + o, out + o, n);
+    }
+  }
+}
+
+EXPORT("run") void run(int32_t *job, int32_t thread_id) {
+  uint8_t *scratch = (uint8_t *)(job[J_SCRATCH] + thread_id * job[J_SCRATCH_BYTES]);
+  switch (job[J_OP]) {
+    case OP_MATMUL: run_matmul(job, scratch); break;
+    case OP_SOFTMAX:
+    case OP_SOFTMAX_GRAD: run_rows(job, job[J_OP]); break;
+    default: break;
+  }
+}
