@@ -99,16 +99,22 @@ export function getMaskedSoftmaxKernels(): MaskedSoftmaxKernels {
 
 const VALID_LENS_SHAPES = "1-D (batch) or 2-D (batch, queries)";
 
+/** Valid lengths or a mask, checked against the scores' shape `(batch, queries, keys)`. */
+export type ResolvedValidLens =
+  | { kind: "none" }
+  | { kind: "mask"; mask: AttentionMask }
+  | { kind: "lengths"; values: Float64Array; perQuery: boolean };
+
 /**
- * Keep flags of shape (batch, queries, keys) for the given valid lengths or mask, or null when
- * nothing is masked. Valid lengths follow the book: key j is kept when j < length.
+ * Checks `validLens` against scores of shape `(batch, queries, keys)`: 1-D `(batch)`, 2-D
+ * `(batch, queries)` integers >= 0, or a broadcastable AttentionMask. `fn` names the caller.
  */
-export function buildKeepMask(
+export function resolveValidLens(
   fn: string,
   xShape: readonly number[],
   validLens: ValidLens | null | undefined,
-): Uint8Array | null {
-  if (validLens === undefined || validLens === null) return null;
+): ResolvedValidLens {
+  if (validLens === undefined || validLens === null) return { kind: "none" };
   const [batch, queries, keys] = xShape;
   if (validLens instanceof AttentionMask) {
     if (!validLens.broadcastsTo(batch, queries, keys)) {
@@ -119,7 +125,7 @@ export function buildKeepMask(
         `a mask of shape ${formatShape(validLens.shape)}`,
       );
     }
-    return validLens.expand(batch, queries, keys);
+    return { kind: "mask", mask: validLens };
   }
   if (!(validLens instanceof tf.Tensor) && !Array.isArray(validLens)) {
     fail(fn, "validLens", `${VALID_LENS_SHAPES} lengths, or an AttentionMask`, describe(validLens));
@@ -130,10 +136,21 @@ export function buildKeepMask(
   if (!perExample && !perQuery) {
     fail(fn, "validLens", `${VALID_LENS_SHAPES} for X of shape ${formatShape(xShape)}`, `shape ${formatShape(shape)}`);
   }
+  return { kind: "lengths", values, perQuery };
+}
+
+/**
+ * Keep flags of shape (batch, queries, keys), or null when nothing is masked. Valid lengths
+ * follow the book: key j is kept when j < length.
+ */
+export function buildKeepMask(xShape: readonly number[], resolved: ResolvedValidLens): Uint8Array | null {
+  const [batch, queries, keys] = xShape;
+  if (resolved.kind === "none") return null;
+  if (resolved.kind === "mask") return resolved.mask.expand(batch, queries, keys);
   const keep = new Uint8Array(batch * queries * keys);
   for (let b = 0; b < batch; b++) {
     for (let q = 0; q < queries; q++) {
-      const length = perExample ? values[b] : values[b * queries + q];
+      const length = resolved.perQuery ? resolved.values[b * queries + q] : resolved.values[b];
       const row = (b * queries + q) * keys;
       keep.fill(1, row, row + Math.min(length, keys));
     }
@@ -150,7 +167,12 @@ export function buildKeepMask(
  */
 export function maskedSoftmax(X: tf.Tensor, validLens?: ValidLens | null): tf.Tensor3D {
   const x = expectRank("maskedSoftmax", "X", X, 3, "(batch, queries, keys)") as tf.Tensor3D;
-  const keep = buildKeepMask("maskedSoftmax", x.shape, validLens);
+  return maskedSoftmaxResolved(x, resolveValidLens("maskedSoftmax", x.shape, validLens));
+}
+
+/** The masked softmax for lengths already checked by `resolveValidLens` (used by the layers). */
+export function maskedSoftmaxResolved(x: tf.Tensor3D, resolved: ResolvedValidLens): tf.Tensor3D {
+  const keep = buildKeepMask(x.shape, resolved);
   const shape = x.shape;
   const rows = shape[0] * shape[1];
   const cols = shape[2];

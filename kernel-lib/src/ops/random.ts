@@ -72,6 +72,31 @@ export function rand(shape: number[]): tf.Tensor {
   return tf.tensor(uniformValues(tf.util.sizeFromShape(dims)), dims, "float32");
 }
 
+/**
+ * Uniform numbers on [low, high) as a float32 tensor (PyTorch's `tensor.uniform_(low, high)`, used
+ * for `nn.Linear`'s default initialisation, section 6.3).
+ */
+export function uniform(shape: number[], low: number, high: number): tf.Tensor {
+  const dims = sizeOf("uniform", shape);
+  expectFinite("uniform", "low", low);
+  expectFinite("uniform", "high", high);
+  const values = uniformValues(tf.util.sizeFromShape(dims));
+  for (let i = 0; i < values.length; i++) values[i] = low + (high - low) * values[i];
+  return tf.tensor(values, dims, "float32");
+}
+
+/**
+ * A dropout keep-mask (section 5.6) of `size` entries from the global generator: each entry is
+ * 1/(1-p) with probability 1-p and 0 otherwise. Drawn on the host because tfjs's
+ * `randomUniform` + comparison costs seconds on attention-sized tensors.
+ */
+export function dropoutMask(size: number, p: number): Float32Array {
+  const out = new Float32Array(size);
+  const scale = 1 / (1 - p);
+  for (let i = 0; i < size; i++) out[i] = generator.double() < p ? 0 : scale;
+  return out;
+}
+
 /** `torch.randn(*shape)` (section 11.2's noise): standard normal, float32. */
 export function randn(shape: number[]): tf.Tensor {
   const dims = sizeOf("randn", shape);

@@ -1,0 +1,108 @@
+/** The two attention scoring functions of section 11.3: scaled dot product and additive. */
+import { tf } from "../tf";
+import { expectInteger, expectRank, expectSameDim } from "../ops/check";
+import { maskedSoftmaxResolved, resolveValidLens } from "../ops/masked-softmax";
+import type { ValidLens } from "../ops/masks";
+import { Dropout } from "./dropout";
+import { Layer, replaceKept } from "./layer";
+import { LazyLinear } from "./linear";
+
+/** Checked queries, keys and values of an attention layer. */
+interface AttentionInputs {
+  queries: tf.Tensor3D;
+  keys: tf.Tensor3D;
+  values: tf.Tensor3D;
+}
+
+/**
+ * Checks queries `(batch, queries, dq)`, keys `(batch, keys, dk)` and values `(batch, keys, dv)`;
+ * `sameDepth` requires dq = dk (dot-product scoring).
+ */
+export function checkAttentionInputs(
+  fn: string,
+  queries: unknown,
+  keys: unknown,
+  values: unknown,
+  sameDepth: boolean,
+): AttentionInputs {
+  const q = expectRank(fn, "queries", queries, 3, "(batch, queries, d)") as tf.Tensor3D;
+  const k = expectRank(fn, "keys", keys, 3, sameDepth ? "(batch, keys, d)" : "(batch, keys, dk)") as tf.Tensor3D;
+  const v = expectRank(fn, "values", values, 3, "(batch, keys, dv)") as tf.Tensor3D;
+  expectSameDim(fn, "queries", q, 0, "keys", k, 0, "batch size");
+  if (sameDepth) expectSameDim(fn, "queries", q, 2, "keys", k, 2, "depth d");
+  expectSameDim(fn, "keys", k, 0, "values", v, 0, "batch size");
+  expectSameDim(fn, "keys", k, 1, "values", v, 1, "number of keys");
+  return { queries: q, keys: k, values: v };
+}
+
+/**
+ * The book's `DotProductAttention(dropout)` (section 11.3): softmax(Q Kᵀ/√d) V with the masked
+ * softmax and dropout on the weights. `forward(queries (batch, queries, d), keys (batch, keys,
+ * d), values (batch, keys, dv), validLens?)` → `(batch, queries, dv)`; `attentionWeights`
+ * `(batch, queries, keys)` holds the last forward's weights (before dropout).
+ */
+export class DotProductAttention extends Layer {
+  dropout: Dropout;
+  /** Weights of the last forward, owned by the layer (freed by the next forward or dispose()). */
+  attentionWeights: tf.Tensor3D | null = null;
+
+  constructor(dropout: number) {
+    super();
+    this.dropout = new Dropout(dropout);
+  }
+
+  forward(queries: tf.Tensor, keys: tf.Tensor, values: tf.Tensor, validLens?: ValidLens | null): tf.Tensor3D {
+    const fn = "DotProductAttention.forward";
+    const x = checkAttentionInputs(fn, queries, keys, values, true);
+    const scoresShape = [x.queries.shape[0], x.queries.shape[1], x.keys.shape[1]];
+    const lens = resolveValidLens(fn, scoresShape, validLens);
+    return tf.tidy(() => {
+      const d = x.queries.shape[2];
+      const scores = tf.matMul(x.queries, x.keys, false, true).div(Math.sqrt(d)) as tf.Tensor3D;
+      const weights = maskedSoftmaxResolved(scores, lens);
+      this.attentionWeights = replaceKept(this.attentionWeights, weights);
+      return tf.matMul(this.dropout.forward(weights) as tf.Tensor3D, x.values);
+    });
+  }
+}
+
+/**
+ * The book's `AdditiveAttention(numHiddens, dropout)` (section 11.3): scores
+ * `wvᵀ tanh(Wq q + Wk k)` with three bias-free LazyLinear layers, then the masked softmax and
+ * dropout. `forward(queries (batch, queries, dq), keys (batch, keys, dk), values (batch, keys,
+ * dv), validLens?)` → `(batch, queries, dv)`; `attentionWeights` as DotProductAttention.
+ */
+export class AdditiveAttention extends Layer {
+  Wk: LazyLinear;
+  Wq: LazyLinear;
+  wv: LazyLinear;
+  dropout: Dropout;
+  /** Weights of the last forward, owned by the layer (freed by the next forward or dispose()). */
+  attentionWeights: tf.Tensor3D | null = null;
+
+  constructor(numHiddens: number, dropout: number) {
+    super();
+    expectInteger("AdditiveAttention", "numHiddens", numHiddens, 1);
+    this.Wk = new LazyLinear(numHiddens, { bias: false });
+    this.Wq = new LazyLinear(numHiddens, { bias: false });
+    this.wv = new LazyLinear(1, { bias: false });
+    this.dropout = new Dropout(dropout);
+  }
+
+  forward(queries: tf.Tensor, keys: tf.Tensor, values: tf.Tensor, validLens?: ValidLens | null): tf.Tensor3D {
+    const fn = "AdditiveAttention.forward";
+    const x = checkAttentionInputs(fn, queries, keys, values, false);
+    const scoresShape = [x.queries.shape[0], x.queries.shape[1], x.keys.shape[1]];
+    const lens = resolveValidLens(fn, scoresShape, validLens);
+    return tf.tidy(() => {
+      const q = this.Wq.forward(x.queries);
+      const k = this.Wk.forward(x.keys);
+      // (batch, queries, 1, h) + (batch, 1, keys, h) → (batch, queries, keys, h)
+      const features = tf.tanh(q.expandDims(2).add(k.expandDims(1)));
+      const scores = this.wv.forward(features).squeeze([3]) as tf.Tensor3D;
+      const weights = maskedSoftmaxResolved(scores, lens);
+      this.attentionWeights = replaceKept(this.attentionWeights, weights);
+      return tf.matMul(this.dropout.forward(weights) as tf.Tensor3D, x.values);
+    });
+  }
+}
