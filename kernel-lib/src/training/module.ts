@@ -83,7 +83,8 @@ export class Module extends Layer {
   /** Inputs and target of a batch, checked. */
   private split(fn: string, batch: Batch): { inputs: tf.Tensor[]; target: tf.Tensor } {
     if (!Array.isArray(batch) || batch.length < 2) {
-      fail(`${this.constructor.name}.${fn}`, "batch", "an array of at least 2 tensors (inputs..., target)", describe(batch));
+      fail(`${this.constructor.name}.${fn}`, "batch", "an array of at least 2 tensors (inputs..., target)",
+        Array.isArray(batch) ? `an array of ${batch.length}` : describe(batch));
     }
     return { inputs: batch.slice(0, -1), target: batch[batch.length - 1] };
   }

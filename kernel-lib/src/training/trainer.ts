@@ -176,16 +176,22 @@ export class Trainer {
     }
     model.train();
     for (const rawBatch of trainLoader) {
-      this.trainStep(model, optim, this.prepareBatch(rawBatch));
-      tf.dispose(rawBatch);
+      try {
+        this.trainStep(model, optim, this.prepareBatch(rawBatch));
+      } finally {
+        tf.dispose(rawBatch);
+      }
       this.trainBatchIdx += 1;
       await this.maybeYield(false);
     }
     if (this.valDataloader !== null) {
       model.eval();
       for (const rawBatch of this.valDataloader) {
-        model.validationStep(this.prepareBatch(rawBatch));
-        tf.dispose(rawBatch);
+        try {
+          model.validationStep(this.prepareBatch(rawBatch));
+        } finally {
+          tf.dispose(rawBatch);
+        }
         this.valBatchIdx += 1;
         await this.maybeYield(false);
       }
@@ -199,14 +205,20 @@ export class Trainer {
     if (params.length === 0) {
       fail("Trainer.fit", "model", "a Module with trainable parameters", `${model.constructor.name} without any`);
     }
+    let notScalar: string | null = null;
     const { value, grads } = tf.variableGrads(() => {
-      const l = model.trainingStep(batch);
-      if (!(l instanceof tf.Tensor) || l.rank !== 0) {
-        fail(`${model.constructor.name}.trainingStep`, "its result", "a scalar loss tensor", describe(l));
-      }
-      return l as tf.Scalar;
+      const l: unknown = model.trainingStep(batch);
+      if (l instanceof tf.Tensor && l.rank === 0) return l as tf.Scalar;
+      // Throwing inside the tape would leak the tensors it saved for the backward pass:
+      // finish it with a harmless scalar and throw afterwards.
+      notScalar = describe(l);
+      return tf.addN(params.map((p) => p.sum())).mul(0) as tf.Scalar;
     }, params);
     value.dispose();
+    if (notScalar !== null) {
+      tf.dispose(Object.values(grads).filter((g): g is tf.Tensor => g != null));
+      fail(`${model.constructor.name}.trainingStep`, "its result", "a scalar loss tensor", notScalar);
+    }
     const clipped = this.gradientClipVal > 0 ? this.clipGradients(this.gradientClipVal, grads) : grads;
     optim.zeroGrad();
     optim.step(clipped);
