@@ -3,3 +3,4 @@ export { D2lArgumentError, checkShape, checkLen } from "./check";
 export { seed, nextSeed, rand, randn, normal, arange } from "./random";
 export { AttentionMask, causalMask, paddingMask, type ValidLens } from "./masks";
 export { maskedSoftmax } from "./masked-softmax";
+export { useBackend, type BackendName } from "./backend";
