@@ -6,7 +6,14 @@
  */
 import { afterAll, beforeAll, describe, it } from "vitest";
 import * as d2l from "../../kernel-lib/src";
-import { BACKENDS, ParityCase, expectAllOutputsChecked, useBackend } from "./fixture";
+import {
+  BACKENDS,
+  ParityCase,
+  checkWeightedSumGradients,
+  expectAllOutputsChecked,
+  type NamedParameter,
+  useBackend,
+} from "./fixture";
 
 const tf = d2l.tf;
 
@@ -33,20 +40,47 @@ describe.each(BACKENDS)("attention layers match the book on %s", (backend) => {
       });
       c.check("attentionWeights", attention.attentionWeights!);
     });
+
+    it("gradients of a weighted sum of the output with respect to queries, keys, values", () => {
+      const attention = new d2l.DotProductAttention(c.arg<number>("dropout"));
+      attention.eval();
+      const lens = lensOf(c);
+      checkWeightedSumGradients(c, ["queries", "keys", "values"], [], (x) =>
+        attention.forward(x["queries"]!, x["keys"]!, x["values"]!, lens),
+      );
+    });
   });
 
   describe.each(["none", "1d", "2d", "1d_zero"])("AdditiveAttention (11.3), valid lengths %s", (lensName) => {
     const c = new ParityCase(`AdditiveAttention/${lensName}`);
-    it("output and attentionWeights, with the fixture's W_q, W_k, w_v", () => {
+    function build(): d2l.AdditiveAttention {
       const attention = new d2l.AdditiveAttention(c.arg<number>("numHiddens"), c.arg<number>("dropout"));
       attention.eval();
       attention.Wq.setWeights(c.linear("W_q").weight);
       attention.Wk.setWeights(c.linear("W_k").weight);
       attention.wv.setWeights(c.linear("w_v").weight);
+      return attention;
+    }
+
+    it("output and attentionWeights, with the fixture's W_q, W_k, w_v", () => {
+      const attention = build();
       tf.tidy(() => {
         c.check("output", attention.forward(c.input("queries"), c.input("keys"), c.input("values"), lensOf(c)));
       });
       c.check("attentionWeights", attention.attentionWeights!);
+    });
+
+    it("gradients with respect to queries, keys, values and W_q, W_k, w_v", () => {
+      const attention = build();
+      const lens = lensOf(c);
+      const parameters = [
+        { name: "W_q.weight", variable: attention.Wq.weight, layout: "linear" as const },
+        { name: "W_k.weight", variable: attention.Wk.weight, layout: "linear" as const },
+        { name: "w_v.weight", variable: attention.wv.weight, layout: "linear" as const },
+      ];
+      checkWeightedSumGradients(c, ["queries", "keys", "values"], parameters, (x) =>
+        attention.forward(x["queries"]!, x["keys"]!, x["values"]!, lens),
+      );
     });
   });
 
@@ -81,6 +115,24 @@ describe.each(BACKENDS)("attention layers match the book on %s", (backend) => {
       c.check("attentionWeights", attention.attentionWeights!);
       // The book reads them from the inner DotProductAttention; both must agree.
       c.check("attentionWeights", attention.attention.attentionWeights!);
+    });
+
+    it("gradients with respect to queries, keys, values and every projection's parameters", () => {
+      const attention = build();
+      const lens = lensOf(c);
+      const parameters: NamedParameter[] = [];
+      for (const [name, layer] of [
+        ["W_q", attention.Wq],
+        ["W_k", attention.Wk],
+        ["W_v", attention.Wv],
+        ["W_o", attention.Wo],
+      ] as const) {
+        parameters.push({ name: `${name}.weight`, variable: layer.weight, layout: "linear" });
+        if (c.arg<boolean>("bias")) parameters.push({ name: `${name}.bias`, variable: layer.bias });
+      }
+      checkWeightedSumGradients(c, ["queries", "keys", "values"], parameters, (x) =>
+        attention.forward(x["queries"]!, x["keys"]!, x["values"]!, lens),
+      );
     });
 
     it("transposeQkv and transposeOutput", () => {

@@ -149,6 +149,49 @@ export class ParityCase {
   }
 }
 
+/** Numbers the input variables of each gradient check (tfjs variable names must be unique). */
+let gradientRun = 0;
+
+/** A parameter whose gradient is compared, under the fixture's (PyTorch) name. */
+export interface NamedParameter {
+  name: string;
+  variable: d2l.tf.Variable | null;
+  /** "linear": a LazyLinear weight (in, out), compared transposed with PyTorch's (out, in). */
+  layout?: "linear" | "same";
+}
+
+/**
+ * Checks the fixture's "grad <name>" outputs: the gradients of Σ G ⊙ forward(inputs) with
+ * respect to the named inputs (fed as fresh variables) and parameters, by tfjs autograd
+ * (`tf.variableGrads`), the backward pass training relies on.
+ */
+export function checkWeightedSumGradients(
+  c: ParityCase,
+  inputNames: readonly string[],
+  parameters: readonly NamedParameter[],
+  forward: (inputs: Record<string, d2l.tf.Tensor>) => d2l.tf.Tensor,
+): void {
+  const inputs: Record<string, d2l.tf.Variable> = {};
+  gradientRun++;
+  for (const name of inputNames) inputs[name] = tf.variable(c.input(name), true, `parity-${gradientRun}-${name}`);
+  const G = c.input("G");
+  const variables = [...Object.values(inputs)];
+  for (const p of parameters) {
+    if (p.variable === null) throw new Error(`${c.name}: parameter ${p.name} was never created`);
+    variables.push(p.variable);
+  }
+  const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(forward(inputs), G)) as d2l.tf.Scalar, variables);
+  try {
+    for (const name of inputNames) c.check(`grad ${name}`, grads[inputs[name]!.name]!);
+    for (const p of parameters) {
+      const grad = grads[p.variable!.name]!;
+      tf.tidy(() => c.check(`grad ${p.name}`, p.layout === "linear" ? grad.transpose() : grad));
+    }
+  } finally {
+    tf.dispose([value, G, ...Object.values(grads), ...Object.values(inputs)]);
+  }
+}
+
 /**
  * Fails unless every tensor output of every case whose name starts with one of `prefixes` was
  * compared on every backend, in both runs: nothing in the fixture goes unchecked silently.

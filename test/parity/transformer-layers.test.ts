@@ -6,7 +6,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as d2l from "../../kernel-lib/src";
 import type { Tolerance } from "./expect-close";
-import { BACKENDS, ParityCase, type Run, TOLERANCE, expectAllOutputsChecked, useBackend } from "./fixture";
+import {
+  BACKENDS,
+  ParityCase,
+  type Run,
+  TOLERANCE,
+  checkWeightedSumGradients,
+  expectAllOutputsChecked,
+  useBackend,
+} from "./fixture";
 
 const tf = d2l.tf;
 
@@ -55,7 +63,7 @@ describe.each(BACKENDS)("Transformer layers match the book on %s", (backend) => 
     });
   });
 
-  it("PositionWiseFFN (11.7) with the fixture's dense1, dense2", () => {
+  it("PositionWiseFFN (11.7) with the fixture's dense1, dense2: output and gradients", () => {
     const c = new ParityCase("PositionWiseFFN");
     // The case must exercise the ReLU: the generator counts the hidden units it cuts.
     expect(c.data.float64["negativeHiddenCount"]).toBeGreaterThan(0);
@@ -66,14 +74,30 @@ describe.each(BACKENDS)("Transformer layers match the book on %s", (backend) => 
     ffn.dense1.setWeights(dense1.weight, dense1.bias);
     ffn.dense2.setWeights(dense2.weight, dense2.bias);
     tf.tidy(() => c.check("output", ffn.forward(c.input("X"))));
+    checkWeightedSumGradients(
+      c,
+      ["X"],
+      [
+        { name: "dense1.weight", variable: ffn.dense1.weight, layout: "linear" },
+        { name: "dense1.bias", variable: ffn.dense1.bias },
+        { name: "dense2.weight", variable: ffn.dense2.weight, layout: "linear" },
+        { name: "dense2.bias", variable: ffn.dense2.bias },
+      ],
+      (x) => ffn.forward(x["X"]!),
+    );
   });
 
   describe.each(["last_axis", "two_axes"])("AddNorm (11.7), normalised over %s", (caseName) => {
-    it("output = LayerNorm(dropout(Y) + X) with LayerNorm's default weight and bias", () => {
+    it("output = LayerNorm(dropout(Y) + X) with LayerNorm's default weight and bias, and its gradients", () => {
       const c = new ParityCase(`AddNorm/${caseName}`);
       const addNorm = new d2l.AddNorm(c.arg<number | number[]>("normShape"), c.arg<number>("dropout"));
       addNorm.eval();
       tf.tidy(() => c.check("output", addNorm.forward(c.input("X"), c.input("Y"))));
+      const parameters = [
+        { name: "ln.weight", variable: addNorm.ln.weight },
+        { name: "ln.bias", variable: addNorm.ln.bias },
+      ];
+      checkWeightedSumGradients(c, ["X", "Y"], parameters, (x) => addNorm.forward(x["X"]!, x["Y"]!));
     });
   });
 });
