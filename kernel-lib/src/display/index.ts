@@ -1,2 +1,6 @@
-// Public exports of this folder; filled in as modules land.
-export {};
+// The public figure API: build a figure from tensors or arrays, then publish it (kernel adapter).
+export { Figure } from "./figure";
+export { showHeatmaps, heatmapFigure, type HeatmapOptions } from "./heatmaps";
+export { plot, plotFigure, plotPanels, panelsFigure, type AxesOptions, type PlotOptions, type PanelSpec, type PanelGridOptions } from "./plot";
+export { detectKernel, publishDisplay, setNodeDisplayHandler, KernelDisplayError, type KernelKind, type PublishOptions } from "../kernel";
+export type { MimeBundle } from "../figures";

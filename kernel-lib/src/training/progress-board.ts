@@ -2,7 +2,12 @@
  * Section 3.2's `ProgressBoard`: records points per label, averaging every `everyN` of them,
  * and (when `display` is on) shows the averaged curves as one live figure.
  */
+import { plotBundle, plotPayload, parseColor, parseLineStyle, type MimeBundle } from "../figures";
+import { publishDisplay } from "../kernel";
 import { D2lArgumentError } from "../ops/check";
+
+/** Display ids count up per process, so re-running a notebook gives the same ids. */
+let nextBoardId = 0;
 
 export interface Point {
   x: number;
@@ -87,6 +92,47 @@ export class ProgressBoard {
     this.render();
   }
 
-  /** Redraws the live figure; filled in by the display layer. */
-  protected render(): void {}
+  /** The bundle last shown (or, in plain Node, last built), or null before the first draw. */
+  lastBundle: MimeBundle | null = null;
+  private displayId: string | null = null;
+
+  /**
+   * The curves as a plot bundle: one line per label, in order of first use, with the board's
+   * line styles and colours (labels beyond them are not drawn, as in the book). Points whose
+   * value cannot be drawn (NaN, Infinity, a non-positive value on a log axis) are left out.
+   */
+  bundle(): MimeBundle {
+    const labels = [...this.data.keys()].slice(0, Math.min(this.ls.length, this.colors.length));
+    const series = labels.map((label, k) => {
+      const line = parseLineStyle(this.ls[k]);
+      if (line === null) throw new D2lArgumentError(`ProgressBoard: ls[${k}] must be one of - -- -. :; got ${JSON.stringify(this.ls[k])}`);
+      const color = parseColor(this.colors[k]);
+      if (color === null) throw new D2lArgumentError(`ProgressBoard: colors[${k}] must be a colour such as C0 or #1f77b4; got ${JSON.stringify(this.colors[k])}`);
+      const ok = (v: number, scale: Scale) => Number.isFinite(v) && (scale === "linear" || v > 0);
+      const points = (this.data.get(label) ?? []).filter((p) => ok(p.x, this.xscale) && ok(p.y, this.yscale));
+      return { x: points.map((p) => p.x), y: points.map((p) => p.y), label, color, line, marker: null };
+    });
+    const payload = plotPayload({
+      figsize: this.figsize,
+      axes: [{
+        series,
+        xlabel: this.xlabel,
+        ylabel: this.ylabel,
+        xlim: this.xlim,
+        ylim: this.ylim,
+        xscale: this.xscale,
+        yscale: this.yscale,
+        legend: true,
+      }],
+    });
+    return plotBundle(payload);
+  }
+
+  /** Shows the board as one output, replaced in place (`update_display_data`) on every redraw. */
+  protected render(): void {
+    this.lastBundle = this.bundle();
+    const update = this.displayId !== null;
+    this.displayId ??= `d2l-ts-progress-board-${nextBoardId++}`;
+    publishDisplay(this.lastBundle, { displayId: this.displayId, update });
+  }
 }

@@ -1,0 +1,65 @@
+/** Section 11.1's `show_heatmaps`. */
+import type { HeatmapPayload } from "d2l-ts-figure-contract";
+import { COLORMAP_NAMES, heatmapBundle, heatmapPayload } from "../figures";
+import { fail } from "../ops/check";
+import { asArgumentError, expectFigsize, expectRange, expectString, expectStrings, toMatrixGrid } from "./convert";
+import { Figure } from "./figure";
+
+export interface HeatmapOptions {
+  /** Label under the bottom row: one for all columns, or one per column (11.2 names each kernel). */
+  xlabel?: string | string[];
+  /** Label beside the first column. */
+  ylabel?: string;
+  /** One title per column. */
+  titles?: string[] | null;
+  /** Figure size in inches (the book's default `[2.5, 2.5]`). */
+  figsize?: [number, number];
+  /** Colour map name: the book's `Reds` (default), `Blues` (positional encoding), … */
+  cmap?: string;
+  /** Fixed colour range `[min, max]`; by default the range of all matrices. */
+  colorRange?: [number, number] | null;
+  /** Labels of the keys (columns of each matrix), e.g. tokens. */
+  xTickLabels?: string[] | null;
+  /** Labels of the queries (rows of each matrix). */
+  yTickLabels?: string[] | null;
+}
+
+/**
+ * Section 11.1: the heatmaps of `matrices` `(rows, cols, queries, keys)` as one figure, not yet
+ * shown. Panels share their axes and one colour range.
+ */
+export function heatmapFigure(matrices: unknown, options: HeatmapOptions = {}): Figure<HeatmapPayload> {
+  const fn = "showHeatmaps";
+  const grid = toMatrixGrid(fn, "matrices", matrices);
+  const cols = grid[0].length;
+  const { height, width } = grid[0][0];
+  const xlabel = options.xlabel ?? "";
+  const xlabels = Array.isArray(xlabel)
+    ? expectStrings(fn, "xlabel", xlabel, cols, "one per column of the grid")
+    : Array<string>(cols).fill(expectString(fn, "xlabel", xlabel));
+  const cmap = options.cmap ?? "Reds";
+  if (!COLORMAP_NAMES.includes(cmap)) fail(fn, "cmap", `one of ${COLORMAP_NAMES.join(", ")}`, JSON.stringify(cmap));
+  const payload = asArgumentError(fn, "options", () =>
+    heatmapPayload({
+      matrices: grid,
+      xlabels,
+      ylabel: expectString(fn, "ylabel", options.ylabel ?? ""),
+      titles: options.titles == null ? null : expectStrings(fn, "titles", options.titles, cols, "one per column of the grid"),
+      cmap,
+      figsize: options.figsize === undefined ? [2.5, 2.5] : expectFigsize(fn, options.figsize),
+      colorRange: options.colorRange == null ? null : expectRange(fn, "colorRange", options.colorRange),
+      xTickLabels: options.xTickLabels == null ? null : expectStrings(fn, "xTickLabels", options.xTickLabels, width, "one per key"),
+      yTickLabels: options.yTickLabels == null ? null : expectStrings(fn, "yTickLabels", options.yTickLabels, height, "one per query"),
+    }),
+  );
+  if (payload.colorRange[0] > payload.colorRange[1]) fail(fn, "colorRange", "[min, max] with min < max", `[${payload.colorRange.join(", ")}]`);
+  return new Figure(payload, heatmapBundle(payload));
+}
+
+/**
+ * Section 11.1 (`d2l.show_heatmaps`): shows the heatmaps of `matrices` `(rows, cols, queries,
+ * keys)` — one Jupyter output holding the interactive figure, its SVG fallback and a summary.
+ */
+export function showHeatmaps(matrices: unknown, options: HeatmapOptions = {}): void {
+  heatmapFigure(matrices, options).display();
+}

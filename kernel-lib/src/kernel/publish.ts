@@ -1,0 +1,113 @@
+/**
+ * Sends a bundle to whatever runs this code: the tslab kernel, Deno's Jupyter kernel, or plain
+ * Node (scripts, tests), where the text summary is printed and the bundle stays with the caller.
+ */
+import type { MimeBundle } from "../figures/bundle";
+
+export type KernelKind = "tslab" | "deno" | "node";
+
+export interface PublishOptions {
+  /** Identifies a display that later publications replace (a live figure). */
+  displayId?: string;
+  /** Replace the display `displayId` (`update_display_data`) instead of adding an output. */
+  update?: boolean;
+}
+
+/** Thrown when code runs inside a kernel but cannot reach its display channel. */
+export class KernelDisplayError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "KernelDisplayError";
+  }
+}
+
+type WriteDisplayData = (
+  message: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient: { display_id?: string } },
+  update: boolean,
+) => void;
+
+interface DenoJupyter {
+  display(bundle: Record<string, unknown>, options: { raw: boolean; update?: boolean; display_id?: string }): Promise<void> | void;
+}
+
+function denoJupyter(): DenoJupyter | null {
+  const deno = (globalThis as { Deno?: { jupyter?: DenoJupyter } }).Deno;
+  return deno?.jupyter ?? null;
+}
+
+/** Where display output goes from here. */
+export function detectKernel(): KernelKind {
+  if (denoJupyter() !== null) return "deno";
+  if ((globalThis as { __tslab__?: unknown }).__tslab__ !== undefined) return "tslab";
+  return "node";
+}
+
+/**
+ * tslab's own writer of the running cell. tslab's public `display` sends one MIME type per
+ * message; the module behind it, `tslab/dist/jupyter.js` as loaded by the kernel, exports the
+ * writer of whole `display_data` / `update_display_data` messages.
+ */
+function tslabWriter(): WriteDisplayData {
+  const cache = typeof require === "function" ? require.cache : undefined;
+  if (cache === undefined) throw new KernelDisplayError("tslab: the CommonJS module cache is not available, so the kernel's display writer cannot be found");
+  const keys = Object.keys(cache).filter((k) => k.replace(/\\/g, "/").endsWith("tslab/dist/jupyter.js"));
+  for (const key of keys) {
+    const writer = (cache[key]?.exports as { lastWriteDisplayData?: WriteDisplayData | null } | undefined)?.lastWriteDisplayData;
+    if (typeof writer === "function") return writer;
+  }
+  throw new KernelDisplayError(
+    keys.length === 0
+      ? "tslab: running in the tslab kernel but its module tslab/dist/jupyter.js is not loaded; cannot display the figure"
+      : "tslab: the kernel has not executed a cell yet (no display writer); cannot display the figure",
+  );
+}
+
+export type NodeDisplayHandler = (bundle: MimeBundle, options: PublishOptions) => void;
+
+/** Plain Node prints a new display's text summary; updates of a live display stay quiet. */
+const printSummary: NodeDisplayHandler = (bundle, options) => {
+  if (options.update === true) return;
+  const summary = bundle.data["text/plain"];
+  if (typeof summary === "string") console.log(summary);
+};
+
+let nodeHandler: NodeDisplayHandler = printSummary;
+
+/** Replaces what plain Node does with a bundle (tests capture bundles this way); returns the
+ * previous handler. `null` restores printing the summary. */
+export function setNodeDisplayHandler(handler: NodeDisplayHandler | null): NodeDisplayHandler {
+  const previous = nodeHandler;
+  nodeHandler = handler ?? printSummary;
+  return previous;
+}
+
+/** Publishes `bundle` as one `display_data` (or `update_display_data`) message. */
+export function publishDisplay(bundle: MimeBundle, options: PublishOptions = {}): void {
+  const update = options.update === true;
+  if (update && options.displayId === undefined) {
+    throw new KernelDisplayError("publishDisplay: an update needs the displayId of the display it replaces");
+  }
+  switch (detectKernel()) {
+    case "tslab": {
+      const transient = options.displayId === undefined ? {} : { display_id: options.displayId };
+      tslabWriter()({ data: bundle.data, metadata: bundle.metadata, transient }, update);
+      return;
+    }
+    case "deno": {
+      const jupyter = denoJupyter() as DenoJupyter;
+      const result = jupyter.display(bundle.data, {
+        raw: true,
+        ...(options.displayId === undefined ? {} : { display_id: options.displayId, update }),
+      });
+      // Deno returns a promise; a rejected one must not vanish silently.
+      if (result !== undefined && typeof (result as Promise<void>).catch === "function") {
+        (result as Promise<void>).catch((e: unknown) => {
+          console.error(new KernelDisplayError(`Deno.jupyter.display failed: ${String(e)}`));
+        });
+      }
+      return;
+    }
+    case "node":
+      nodeHandler(bundle, options);
+  }
+}
