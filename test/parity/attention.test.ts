@@ -1,8 +1,8 @@
 /**
  * Parity of the attention layers with the book's PyTorch code, in eval mode (dropout off), with
  * explicit weights: DotProductAttention and AdditiveAttention (section 11.3), MultiHeadAttention
- * with transposeQkv / transposeOutput (section 11.5). Outputs and attentionWeights, on the CPU and
- * WebAssembly backends.
+ * with transposeQkv / transposeOutput (section 11.5). Outputs, attentionWeights and the gradients
+ * of a weighted sum of the output (inputs and parameters), on the CPU and WebAssembly backends.
  */
 import { afterAll, beforeAll, describe, it } from "vitest";
 import * as d2l from "../../kernel-lib/src";

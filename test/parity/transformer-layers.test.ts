@@ -1,7 +1,8 @@
 /**
  * Parity of the Transformer's building blocks with the book's PyTorch code: PositionalEncoding
  * (section 11.6), PositionWiseFFN and AddNorm (section 11.7), in eval mode, with explicit
- * weights, on the CPU and WebAssembly backends.
+ * weights: outputs, and for FFN and AddNorm the gradients of a weighted sum of the output, on the
+ * CPU and WebAssembly backends.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as d2l from "../../kernel-lib/src";
