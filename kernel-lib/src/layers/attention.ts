@@ -55,7 +55,7 @@ export class DotProductAttention extends Layer {
     const fn = "DotProductAttention.forward";
     const x = checkAttentionInputs(fn, queries, keys, values, true);
     const scoresShape = [x.queries.shape[0], x.queries.shape[1], x.keys.shape[1]];
-    const lens = resolveValidLens(fn, scoresShape, validLens);
+    const lens = resolveValidLens(fn, scoresShape, validLens, "the attention scores");
     return tf.tidy(() => {
       const d = x.queries.shape[2];
       const scores = tf.matMul(x.queries, x.keys, false, true).div(Math.sqrt(d)) as tf.Tensor3D;
@@ -93,7 +93,7 @@ export class AdditiveAttention extends Layer {
     const fn = "AdditiveAttention.forward";
     const x = checkAttentionInputs(fn, queries, keys, values, false);
     const scoresShape = [x.queries.shape[0], x.queries.shape[1], x.keys.shape[1]];
-    const lens = resolveValidLens(fn, scoresShape, validLens);
+    const lens = resolveValidLens(fn, scoresShape, validLens, "the attention scores");
     return tf.tidy(() => {
       const q = this.Wq.forward(x.queries);
       const k = this.Wk.forward(x.keys);

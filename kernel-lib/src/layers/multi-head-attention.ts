@@ -85,7 +85,7 @@ export class MultiHeadAttention extends Layer {
     const fn = "MultiHeadAttention.forward";
     const x = checkAttentionInputs(fn, queries, keys, values, false);
     const scoresShape = [x.queries.shape[0], x.queries.shape[1], x.keys.shape[1]];
-    resolveValidLens(fn, scoresShape, validLens);
+    resolveValidLens(fn, scoresShape, validLens, "the attention scores");
     // Each example's lengths are repeated once per head, as torch.repeat_interleave in the book.
     const headLens = validLens === undefined || validLens === null ? null : repeatValidLens(fn, validLens, this.numHeads);
     return tf.tidy(() => {

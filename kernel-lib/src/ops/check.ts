@@ -107,7 +107,7 @@ export function expectSameDim(
     fail(
       fn,
       argB,
-      `of ${what} ${da} to match ${argA} of shape ${formatShape(a.shape)}`,
+      `of ${what} = ${da}, as ${argA} of shape ${formatShape(a.shape)}`,
       `shape ${formatShape(b.shape)}`,
     );
   }

@@ -107,12 +107,14 @@ export type ResolvedValidLens =
 
 /**
  * Checks `validLens` against scores of shape `(batch, queries, keys)`: 1-D `(batch)`, 2-D
- * `(batch, queries)` integers >= 0, or a broadcastable AttentionMask. `fn` names the caller.
+ * `(batch, queries)` integers >= 0, or a broadcastable AttentionMask. `fn` names the caller,
+ * `scoresName` what the shape belongs to.
  */
 export function resolveValidLens(
   fn: string,
   xShape: readonly number[],
   validLens: ValidLens | null | undefined,
+  scoresName = "X",
 ): ResolvedValidLens {
   if (validLens === undefined || validLens === null) return { kind: "none" };
   const [batch, queries, keys] = xShape;
@@ -121,7 +123,7 @@ export function resolveValidLens(
       fail(
         fn,
         "validLens",
-        `an AttentionMask broadcastable to (batch, queries, keys) ${formatShape(xShape)}`,
+        `an AttentionMask broadcastable to ${scoresName} of shape (batch, queries, keys) = ${formatShape(xShape)}`,
         `a mask of shape ${formatShape(validLens.shape)}`,
       );
     }
@@ -134,7 +136,7 @@ export function resolveValidLens(
   const perExample = shape.length === 1 && shape[0] === batch;
   const perQuery = shape.length === 2 && shape[0] === batch && shape[1] === queries;
   if (!perExample && !perQuery) {
-    fail(fn, "validLens", `${VALID_LENS_SHAPES} for X of shape ${formatShape(xShape)}`, `shape ${formatShape(shape)}`);
+    fail(fn, "validLens", `${VALID_LENS_SHAPES} for ${scoresName} of shape ${formatShape(xShape)}`, `shape ${formatShape(shape)}`);
   }
   return { kind: "lengths", values, perQuery };
 }

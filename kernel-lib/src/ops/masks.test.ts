@@ -42,7 +42,7 @@ describe("attention masks (sections 11.6, 11.7)", () => {
 
   it("refuses a mask that does not broadcast to the scores", () => {
     expect(() => maskedSoftmax(tf.zeros([2, 3, 4]), causalMask(3))).toThrow(
-      "maskedSoftmax: validLens must be an AttentionMask broadcastable to (batch, queries, keys) [2,3,4]; got a mask of shape [1,3,3]",
+      "maskedSoftmax: validLens must be an AttentionMask broadcastable to X of shape (batch, queries, keys) = [2,3,4]; got a mask of shape [1,3,3]",
     );
     expect(() => new AttentionMask([1, 2, 2], [1, 0, 1])).toThrow(/keep must be 4 flags/);
   });

@@ -1,0 +1,127 @@
+// Bad input at every public boundary of d2l-ts's ops and layers gets a D2lArgumentError whose
+// message names the function, the argument, what was seen (shape or value) and what was expected.
+import { describe, expect, it } from "vitest";
+import * as d2l from "../../kernel-lib/src/index";
+
+const tf = d2l.tf;
+const t = (shape: number[]) => tf.zeros(shape);
+
+/** [what is wrong, the call, the exact message]. */
+const cases: Array<[string, () => unknown, string]> = [
+  // maskedSoftmax (11.3)
+  ["X of rank 2", () => d2l.maskedSoftmax(t([2, 4])),
+    "maskedSoftmax: X must be 3-D (batch, queries, keys); got shape [2,4]"],
+  ["X as a nested array", () => d2l.maskedSoftmax([[[1, 2]]] as unknown as d2l.tf.Tensor),
+    "maskedSoftmax: X must be a tf.Tensor; got an array of shape [1,1,2]"],
+  ["X of dtype int32", () => d2l.maskedSoftmax(tf.zeros([1, 1, 2], "int32")),
+    "maskedSoftmax: X must be a float32 tensor (batch, queries, keys); got dtype int32"],
+  ["3-D validLens", () => d2l.maskedSoftmax(t([2, 2, 4]), t([2, 2, 2])),
+    "maskedSoftmax: validLens must be 1-D (batch) or 2-D (batch, queries) for X of shape [2,2,4]; got shape [2,2,2]"],
+  ["validLens of the wrong batch size", () => d2l.maskedSoftmax(t([2, 2, 4]), [1, 2, 3]),
+    "maskedSoftmax: validLens must be 1-D (batch) or 2-D (batch, queries) for X of shape [2,2,4]; got shape [3]"],
+  ["2-D validLens with the wrong number of queries", () => d2l.maskedSoftmax(t([2, 2, 4]), [[1, 2, 3], [1, 2, 3]]),
+    "maskedSoftmax: validLens must be 1-D (batch) or 2-D (batch, queries) for X of shape [2,2,4]; got shape [2,3]"],
+  ["a negative valid length", () => d2l.maskedSoftmax(t([2, 2, 4]), [2, -1]),
+    "maskedSoftmax: validLens must be integers >= 0; got -1 at flat index 1 of shape [2]"],
+  ["a NaN valid length", () => d2l.maskedSoftmax(t([2, 2, 4]), tf.tensor1d([NaN, 1])),
+    "maskedSoftmax: validLens must be integers >= 0; got NaN at flat index 0 of shape [2]"],
+  ["a fractional valid length", () => d2l.maskedSoftmax(t([2, 2, 4]), [[1, 2], [2.5, 1]]),
+    "maskedSoftmax: validLens must be integers >= 0; got 2.5 at flat index 2 of shape [2,2]"],
+  ["ragged validLens", () => d2l.maskedSoftmax(t([2, 2, 4]), [[1, 2], [3]]),
+    "maskedSoftmax: validLens must be a number[] or number[][] of integers; got a ragged array"],
+  ["a mask that does not broadcast", () => d2l.maskedSoftmax(t([2, 3, 4]), d2l.causalMask(3)),
+    "maskedSoftmax: validLens must be an AttentionMask broadcastable to X of shape (batch, queries, keys) = [2,3,4]; got a mask of shape [1,3,3]"],
+  // masks (11.6/11.7)
+  ["2-D lengths for paddingMask", () => d2l.paddingMask([[1, 2]], 4),
+    "paddingMask: validLens must be 1-D (batch); got shape [1,2]"],
+  ["a negative number of queries", () => d2l.causalMask(-1),
+    "causalMask: numQueries must be an integer >= 0; got -1"],
+  ["masks of different key counts", () => d2l.causalMask(2).and(d2l.paddingMask([1], 3)),
+    "AttentionMask.and: other must be a mask broadcastable with shape [1,2,2]; got shape [1,1,3]"],
+  // DotProductAttention (11.3)
+  ["2-D queries", () => new d2l.DotProductAttention(0).forward(t([2, 2]), t([2, 3, 2]), t([2, 3, 4])),
+    "DotProductAttention.forward: queries must be 3-D (batch, queries, d); got shape [2,2]"],
+  ["keys of another depth", () => new d2l.DotProductAttention(0).forward(t([2, 1, 2]), t([2, 3, 5]), t([2, 3, 4])),
+    "DotProductAttention.forward: keys must be of depth d = 2, as queries of shape [2,1,2]; got shape [2,3,5]"],
+  ["keys of another batch size", () => new d2l.DotProductAttention(0).forward(t([2, 1, 2]), t([3, 3, 2]), t([3, 3, 4])),
+    "DotProductAttention.forward: keys must be of batch size = 2, as queries of shape [2,1,2]; got shape [3,3,2]"],
+  ["fewer values than keys", () => new d2l.DotProductAttention(0).forward(t([2, 1, 2]), t([2, 10, 2]), t([2, 9, 4])),
+    "DotProductAttention.forward: values must be of number of keys = 10, as keys of shape [2,10,2]; got shape [2,9,4]"],
+  ["validLens for another batch", () => new d2l.DotProductAttention(0).forward(t([2, 1, 2]), t([2, 10, 2]), t([2, 10, 4]), [2, 6, 1]),
+    "DotProductAttention.forward: validLens must be 1-D (batch) or 2-D (batch, queries) for the attention scores of shape [2,1,10]; got shape [3]"],
+  ["dropout of 1", () => new d2l.DotProductAttention(1),
+    "Dropout: p must be a probability in [0, 1); got 1"],
+  // AdditiveAttention (11.3)
+  ["a fractional numHiddens", () => new d2l.AdditiveAttention(2.5, 0),
+    "AdditiveAttention: numHiddens must be an integer >= 1; got 2.5"],
+  ["values of another batch size", () => new d2l.AdditiveAttention(8, 0).forward(t([2, 1, 20]), t([2, 10, 2]), t([1, 10, 4])),
+    "AdditiveAttention.forward: values must be of batch size = 2, as keys of shape [2,10,2]; got shape [1,10,4]"],
+  // Dropout (5.6)
+  ["a negative dropout", () => new d2l.Dropout(-0.1),
+    "Dropout: p must be a probability in [0, 1); got -0.1"],
+  ["a NaN dropout", () => new d2l.Dropout(NaN),
+    "Dropout: p must be a probability in [0, 1); got NaN"],
+  // MultiHeadAttention (11.5)
+  ["numHiddens not divisible by numHeads", () => new d2l.MultiHeadAttention(100, 3, 0.5),
+    "MultiHeadAttention: numHeads must be a divisor of numHiddens = 100; got 3"],
+  ["zero heads", () => new d2l.MultiHeadAttention(100, 0, 0.5),
+    "MultiHeadAttention: numHeads must be an integer >= 1; got 0"],
+  ["transposeQkv of a 2-D tensor", () => new d2l.MultiHeadAttention(8, 2, 0).transposeQkv(t([4, 8])),
+    "MultiHeadAttention.transposeQkv: X must be 3-D (batch, n, numHiddens); got shape [4,8]"],
+  ["transposeOutput of rows not divisible by heads", () => new d2l.MultiHeadAttention(8, 2, 0).transposeOutput(t([3, 4, 4])),
+    "MultiHeadAttention.transposeOutput: X must be of first dimension divisible by numHeads = 2; got shape [3,4,4]"],
+  ["MHA validLens per key instead of per query", () => new d2l.MultiHeadAttention(8, 2, 0).forward(t([2, 4, 8]), t([2, 6, 8]), t([2, 6, 8]), [[1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6]]),
+    "MultiHeadAttention.forward: validLens must be 1-D (batch) or 2-D (batch, queries) for the attention scores of shape [2,4,6]; got shape [2,6]"],
+  // PositionalEncoding (11.6)
+  ["odd numHiddens", () => new d2l.PositionalEncoding(7, 0),
+    "PositionalEncoding: numHiddens must be even (sine and cosine columns pair up); got 7"],
+  ["X of another feature size", () => new d2l.PositionalEncoding(8, 0, 10).forward(t([1, 5, 6])),
+    "PositionalEncoding.forward: X must be of shape (batch, steps <= maxLen = 10, numHiddens = 8); got shape [1,5,6]"],
+  ["more steps than maxLen", () => new d2l.PositionalEncoding(8, 0, 10).forward(t([1, 11, 8])),
+    "PositionalEncoding.forward: X must be of shape (batch, steps <= maxLen = 10, numHiddens = 8); got shape [1,11,8]"],
+  // LazyLinear (6.4), LayerNorm (8.5), FFN and AddNorm (11.7)
+  ["zero outFeatures", () => new d2l.LazyLinear(0),
+    "LazyLinear: outFeatures must be an integer >= 1; got 0"],
+  ["a second input size", () => { const l = new d2l.LazyLinear(3); l.forward(t([2, 4])); return l.forward(t([2, 5])); },
+    "LazyLinear.forward: X must be of last dimension 4 (inFeatures, fixed by the first forward); got shape [2,5]"],
+  ["a weight of the wrong output size", () => new d2l.LazyLinear(3).setWeights([[1, 2], [3, 4]]),
+    "LazyLinear.setWeights: weight must be of shape [inFeatures >= 1, 3]; got shape [2,2]"],
+  ["X of another normalized shape", () => new d2l.LayerNorm([3, 4]).forward(t([2, 4, 3])),
+    "LayerNorm.forward: X must be of trailing shape [3,4] (normalizedShape); got shape [2,4,3]"],
+  ["Y of another shape than X", () => new d2l.AddNorm(4, 0).forward(t([2, 3, 4]), t([2, 4, 4])),
+    "AddNorm.forward: Y must be of the shape of X [2,3,4]; got shape [2,4,4]"],
+  ["a zero-sized FFN", () => new d2l.PositionWiseFFN(0, 8),
+    "PositionWiseFFN: ffnNumHiddens must be an integer >= 1; got 0"],
+  // helpers
+  ["checkShape of another shape", () => d2l.checkShape(t([2, 3, 6]), [2, 3, 4]),
+    "checkShape: t must be of shape [2,3,4]; got shape [2,3,6]"],
+  ["checkLen of another length", () => d2l.checkLen([1, 2], 3),
+    "checkLen: a must be of length 3; got length 2"],
+  ["a negative size for rand", () => d2l.rand([2, -3]),
+    "rand: shape must be a shape (an array of integers >= 0); got [2,-3]"],
+  ["a negative standard deviation", () => d2l.normal(0, -1, [2]),
+    "normal: std must be a finite number >= 0; got -1"],
+  ["a fractional seed", () => d2l.seed(1.5),
+    "seed: n must be an integer; got 1.5"],
+  ["a zero arange step", () => d2l.arange(0, 1, 0),
+    "arange: step must be non-zero; got 0"],
+];
+
+describe("bad input gets a clear D2lArgumentError", () => {
+  it("has at least 25 cases", () => {
+    expect(cases.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it.each(cases)("%s", (_what, call, message) => {
+    let caught: unknown;
+    try {
+      call();
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(d2l.D2lArgumentError);
+    expect((caught as Error).message).toBe(message);
+    // Every message names a function and an argument, an expectation and what was seen.
+    expect(message).toMatch(/^[A-Za-z.]+: \w+ must be .+; got .+$/);
+  });
+});
