@@ -1,0 +1,94 @@
+/**
+ * The kernel adapter's three routes. The real tslab route is exercised end to end by
+ * test/notebooks/figures.test.ts; here the routing, the message shape and the errors are checked
+ * in-process with stand-ins for the two kernels' entry points.
+ */
+import Module from "node:module";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { MimeBundle } from "../figures/bundle";
+import { KernelDisplayError, detectKernel, publishDisplay, setNodeDisplayHandler } from "./publish";
+
+const bundle: MimeBundle = {
+  data: { "application/vnd.d2l-ts.plot+json": { version: 1 }, "image/svg+xml": "<svg/>", "text/plain": "Plot summary" },
+  metadata: {},
+};
+
+const g = globalThis as Record<string, unknown>;
+const cache = (Module as unknown as { _cache: Record<string, { exports: unknown }> })._cache;
+const FAKE_KEY = "/tmp/fake/node_modules/tslab/dist/jupyter.js";
+
+afterEach(() => {
+  delete g.__tslab__;
+  delete g.Deno;
+  delete cache[FAKE_KEY];
+  setNodeDisplayHandler(null);
+  vi.restoreAllMocks();
+});
+
+describe("plain Node", () => {
+  it("prints a new display's summary and stays quiet on updates", () => {
+    expect(detectKernel()).toBe("node");
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    publishDisplay(bundle);
+    publishDisplay(bundle, { displayId: "a" });
+    publishDisplay(bundle, { displayId: "a", update: true });
+    expect(log.mock.calls).toEqual([["Plot summary"], ["Plot summary"]]);
+  });
+
+  it("hands bundles to a handler a caller installs", () => {
+    const seen: unknown[] = [];
+    setNodeDisplayHandler((b, o) => seen.push([b, o]));
+    publishDisplay(bundle, { displayId: "x" });
+    expect(seen).toEqual([[bundle, { displayId: "x" }]]);
+  });
+
+  it("refuses an update without a display id", () => {
+    expect(() => publishDisplay(bundle, { update: true })).toThrow(KernelDisplayError);
+  });
+});
+
+describe("tslab", () => {
+  it("sends the whole bundle in one message through the kernel's writer, with the display id", () => {
+    const calls: unknown[] = [];
+    g.__tslab__ = {};
+    cache[FAKE_KEY] = { exports: { lastWriteDisplayData: (msg: unknown, update: boolean) => calls.push([msg, update]) } };
+    expect(detectKernel()).toBe("tslab");
+    publishDisplay(bundle, { displayId: "board-0" });
+    publishDisplay(bundle, { displayId: "board-0", update: true });
+    publishDisplay(bundle);
+    expect(calls).toEqual([
+      [{ data: bundle.data, metadata: {}, transient: { display_id: "board-0" } }, false],
+      [{ data: bundle.data, metadata: {}, transient: { display_id: "board-0" } }, true],
+      [{ data: bundle.data, metadata: {}, transient: {} }, false],
+    ]);
+  });
+
+  it("fails loudly when the kernel's writer cannot be reached", () => {
+    g.__tslab__ = {};
+    expect(() => publishDisplay(bundle)).toThrow(/tslab: running in the tslab kernel but its module tslab\/dist\/jupyter.js is not loaded/);
+    cache[FAKE_KEY] = { exports: { lastWriteDisplayData: null } };
+    expect(() => publishDisplay(bundle)).toThrow(/has not executed a cell yet/);
+  });
+});
+
+describe("Deno", () => {
+  it("uses Deno.jupyter.display with raw bundles", async () => {
+    const calls: unknown[] = [];
+    g.Deno = { jupyter: { display: async (b: unknown, o: unknown) => { calls.push([b, o]); } } };
+    expect(detectKernel()).toBe("deno");
+    publishDisplay(bundle);
+    publishDisplay(bundle, { displayId: "d", update: true });
+    expect(calls).toEqual([
+      [bundle.data, { raw: true }],
+      [bundle.data, { raw: true, display_id: "d", update: true }],
+    ]);
+  });
+
+  it("reports a rejected display instead of dropping it", async () => {
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    g.Deno = { jupyter: { display: () => Promise.reject(new Error("socket closed")) } };
+    publishDisplay(bundle);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(String(error.mock.calls[0][0])).toMatch(/KernelDisplayError: Deno.jupyter.display failed: Error: socket closed/);
+  });
+});

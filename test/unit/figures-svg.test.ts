@@ -1,0 +1,168 @@
+/**
+ * The SVG fallback: well-formed XML, every label escaped, deterministic, bounded in size, and
+ * its raster really holds the colour-mapped values.
+ */
+import { DOMParser } from "@xmldom/xmldom";
+import { decode } from "fast-png";
+import { describe, expect, it } from "vitest";
+import {
+  HEATMAP_MIME_TYPE, PLOT_MIME_TYPE, SVG_MIME_TYPE, TEXT_MIME_TYPE, heatmapPayloadProblems, plotPayloadProblems,
+} from "d2l-ts-figure-contract";
+import { heatmapFigure, panelsFigure, plotFigure } from "../../kernel-lib/src/display";
+import { ProgressBoard } from "../../kernel-lib/src/training/progress-board";
+import { setNodeDisplayHandler } from "../../kernel-lib/src/kernel";
+
+/** Parses strictly: any error of the XML parser fails the test. (Its only warning, "replacement
+ * character detected", is about U+FFFD, which we write on purpose for forbidden characters.) */
+function parseSvg(svg: string): Document {
+  const problems: string[] = [];
+  const doc = new DOMParser({
+    onError: (level, message) => {
+      if (level !== "warning") problems.push(`${level}: ${message}`);
+    },
+  }).parseFromString(svg, "image/svg+xml");
+  expect(problems).toEqual([]);
+  expect(doc.documentElement?.nodeName).toBe("svg");
+  return doc as unknown as Document;
+}
+
+function texts(doc: Document): string[] {
+  return Array.from(doc.getElementsByTagName("text")).map((t) => t.textContent ?? "");
+}
+
+/** Softmax rows of a Gaussian kernel: the attention weights of section 11.2. */
+function attention(n: number, m: number): number[][] {
+  return Array.from({ length: n }, (_, i) => {
+    const row = Array.from({ length: m }, (_, j) => Math.exp(-(((i * m) / n - j) ** 2) / 8));
+    const s = row.reduce((a, b) => a + b, 0);
+    return row.map((v) => v / s);
+  });
+}
+
+/** A deterministic pseudo-random matrix (worst case for compression). */
+function noise(n: number, m: number, seed = 1): number[][] {
+  let s = seed;
+  const next = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  return Array.from({ length: n }, () => Array.from({ length: m }, next));
+}
+
+const HOSTILE = `<script>alert("x")</script> & 'quotes' "double" ]]> <!-- c -->`;
+
+describe("SVG fallback", () => {
+  it("is well-formed XML for heatmaps, plots, panel grids and progress boards", () => {
+    const figures = [
+      heatmapFigure([[attention(2, 10)]], { xlabel: "Keys", ylabel: "Queries" }),
+      heatmapFigure([[noise(6, 6), noise(6, 6, 2)], [noise(6, 6, 3), noise(6, 6, 4)]], { xlabel: "k", ylabel: "q", titles: ["Head 1", "Head 2"], cmap: "Blues" }),
+      plotFigure([0, 1, 2, 3], [[0, 1, 4, 9], [0, 1, 2, 3]], { legend: ["square", "identity"], yscale: "log" }),
+      panelsFigure([{ X: [0, 1], Y: [1, 0], xlabel: "Gaussian" }, { X: [0, 1], Y: [0, 1], xlabel: "Boxcar" }], { sharey: true }),
+    ];
+    for (const f of figures) parseSvg(f.svg);
+  });
+
+  it("escapes every label: no markup from data reaches the SVG, and the text reads back unchanged", () => {
+    const heat = heatmapFigure([[attention(3, 4)]], {
+      xlabel: HOSTILE, ylabel: HOSTILE, titles: [HOSTILE], xTickLabels: ["<a>", "&", '"', "'"], yTickLabels: ["<b>", "x&y", "</text>"],
+    });
+    const line = plotFigure([0, 1, 2], [[1, 2, 3], [3, 2, 1]], { xlabel: HOSTILE, ylabel: HOSTILE, title: HOSTILE, legend: [HOSTILE, "<i>b</i>"] });
+    for (const f of [heat, line]) {
+      expect(f.svg).not.toMatch(/<script|<a>|<b>|<i>|<!-- c/);
+      expect(f.svg).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;quotes&#39;");
+      const doc = parseSvg(f.svg);
+      expect(doc.getElementsByTagName("script").length).toBe(0);
+      expect(texts(doc)).toContain(HOSTILE);
+      // The <title> (shown as a tooltip) holds the summary, escaped too.
+      expect(doc.getElementsByTagName("title")[0].textContent).toBe(String(f.bundle.data[TEXT_MIME_TYPE]));
+    }
+    expect(texts(parseSvg(heat.svg))).toEqual(expect.arrayContaining(["<a>", "&", '"', "'", "<b>", "x&y", "</text>"]));
+    expect(texts(parseSvg(line.svg))).toContain("<i>b</i>");
+  });
+
+  it("keeps the SVG parsable when a label holds characters XML forbids", () => {
+    const f = plotFigure([0, 1], [0, 1], { xlabel: "bell\u0007 nul\u0000 lone\ud800 ok", legend: ["a\u001bb"] });
+    const doc = parseSvg(f.svg);
+    expect(texts(doc)).toContain("bell\ufffd nul\ufffd lone\ufffd ok");
+  });
+
+  it("is deterministic: the same figure gives byte-identical bundles", () => {
+    const make = () => JSON.stringify(heatmapFigure([[attention(20, 30)]], { xlabel: "K", ylabel: "Q" }).bundle);
+    expect(make()).toBe(make());
+    const plotTwice = () => JSON.stringify(plotFigure([0, 1, 2], [[1, 3, 2]], { legend: ["y"] }).bundle);
+    expect(plotTwice()).toBe(plotTwice());
+    expect(make()).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d/); // no timestamps
+  });
+
+  it("embeds heatmap cells as a PNG whose pixels are the colour-mapped values", () => {
+    // Row 0 rises left to right, row 1 is constant at the minimum.
+    const m = [[0, 1, 2, 3], [0, 0, 0, 0]];
+    const f = heatmapFigure([[m]], { xlabel: "k", ylabel: "q" });
+    const doc = parseSvg(f.svg);
+    const hrefs = Array.from(doc.getElementsByTagName("image")).map((i) => i.getAttribute("xlink:href") ?? "");
+    expect(hrefs).toHaveLength(2); // one panel, one colour bar
+    const png = decode(Buffer.from(hrefs[0].replace("data:image/png;base64,", ""), "base64"));
+    expect(png.palette).toBeDefined();
+    const cellPx = png.width / 4;
+    expect(png.height / 2).toBe(cellPx); // square cells, replicated
+    const color = (i: number, j: number) => {
+      const index = png.data[(Math.floor((i + 0.5) * cellPx)) * png.width + Math.floor((j + 0.5) * cellPx)];
+      const [r, g, b] = png.palette![index];
+      return `#${[r, g, b].map((c) => c.toString(16).padStart(2, "0")).join("")}`;
+    };
+    // ColorBrewer Reds: the low end #fff5f0, the high end #67000d (matplotlib's and d3's).
+    expect(color(0, 0)).toBe("#fff5f0");
+    expect(color(1, 3)).toBe("#fff5f0");
+    expect(color(0, 3)).toBe("#67000d");
+    const mid = color(0, 1);
+    expect(mid).not.toBe("#fff5f0");
+    expect(mid).not.toBe("#67000d");
+  });
+});
+
+describe("bundle size bounds", () => {
+  it("keeps a 50×50 heatmap bundle at most 60 kB", () => {
+    for (const m of [attention(50, 50), noise(50, 50)]) {
+      const f = heatmapFigure([[m]], { xlabel: "Sorted training inputs", ylabel: "Sorted validation inputs" });
+      const size = Buffer.byteLength(JSON.stringify(f.bundle.data));
+      expect(size).toBeLessThanOrEqual(60_000);
+      expect(f.payload.values.encoding).toBe("array");
+    }
+  });
+
+  it("keeps a 512×512 heatmap bundle at most 600 kB, even for incompressible noise", () => {
+    for (const m of [attention(512, 512), noise(512, 512)]) {
+      const f = heatmapFigure([[m]], { xlabel: "Keys", ylabel: "Queries" });
+      const size = Buffer.byteLength(JSON.stringify(f.bundle.data));
+      expect(size).toBeLessThanOrEqual(600_000);
+      expect(f.payload.values.encoding).toBe("uint8-base64");
+      expect(heatmapPayloadProblems(f.payload)).toEqual([]);
+    }
+  });
+});
+
+describe("bundles", () => {
+  it("hold the custom payload, SVG and text, and the payloads validate", () => {
+    const heat = heatmapFigure([[attention(2, 10)]], { xlabel: "Keys", ylabel: "Queries" });
+    expect(Object.keys(heat.bundle.data).sort()).toEqual([HEATMAP_MIME_TYPE, SVG_MIME_TYPE, TEXT_MIME_TYPE].sort());
+    expect(heatmapPayloadProblems(heat.bundle.data[HEATMAP_MIME_TYPE])).toEqual([]);
+    const line = plotFigure([1, 2, 3], [2, 4, 8], { xlabel: "x", ylabel: "y" });
+    expect(Object.keys(line.bundle.data).sort()).toEqual([PLOT_MIME_TYPE, SVG_MIME_TYPE, TEXT_MIME_TYPE].sort());
+    expect(plotPayloadProblems(line.bundle.data[PLOT_MIME_TYPE])).toEqual([]);
+    expect(line.bundle.data[TEXT_MIME_TYPE]).toBe("Plot 1 unlabelled series (3 points; x: x, y: y)");
+    expect(heat.bundle.data[TEXT_MIME_TYPE]).toMatch(/^Heatmap of 2×10 \(rows: Queries, columns: Keys\), Reds from 0(\.\d+)? to 0\.\d+$/);
+  });
+
+  it("a progress board's bundle parses and validates after many points", () => {
+    const previous = setNodeDisplayHandler(() => {});
+    try {
+      const board = new ProgressBoard({ xlabel: "epoch", yscale: "log" });
+      for (let k = 1; k <= 40; k++) {
+        board.draw(k / 10, 1 / k, "train_loss", 2);
+        if (k % 10 === 0) board.draw(k / 10, 1.5 / k, "val_loss");
+      }
+      const bundle = board.lastBundle!;
+      expect(plotPayloadProblems(bundle.data[PLOT_MIME_TYPE])).toEqual([]);
+      expect(texts(parseSvg(String(bundle.data[SVG_MIME_TYPE])))).toEqual(expect.arrayContaining(["train_loss", "val_loss", "epoch"]));
+    } finally {
+      setNodeDisplayHandler(previous);
+    }
+  });
+});
