@@ -49,7 +49,7 @@ describe("diff and attentionPool (section 11.2)", () => {
     const d = diff(tf.tensor1d(queries), tf.tensor1d(keys));
     const v3 = tf.tensor1d([1, 2, 3]);
     expect(() => attentionPool(d, v3)).toThrow(
-      /attentionPool: values must be of first dimension 5 \(nKeys\) to match queryKeyDiffs of shape \[3,5\]; got shape \[3\]/,
+      /attentionPool: values must be of number of keys = 5, as queryKeyDiffs of shape \[3,5\]; got shape \[3\]/,
     );
     expect(() => attentionPool(v3, v3)).toThrow(/attentionPool: queryKeyDiffs must be 2-D \(nQueries, nKeys\); got shape \[3\]/);
     expect(() => diff([1, 2] as unknown as tf.Tensor, v3)).toThrow(/diff: queries must be a tf.Tensor/);

@@ -36,7 +36,7 @@ export function attentionPool(queryKeyDiffs: tf.Tensor, values: tf.Tensor): Pool
     fail(
       fn,
       "values",
-      `of first dimension ${diffs.shape[1]} (nKeys) to match queryKeyDiffs of shape ${formatShape(diffs.shape)}`,
+      `of number of keys = ${diffs.shape[1]}, as queryKeyDiffs of shape ${formatShape(diffs.shape)}`,
       `shape ${formatShape(vals.shape)}`,
     );
   }

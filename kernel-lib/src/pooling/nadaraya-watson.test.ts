@@ -59,7 +59,7 @@ describe("nadarayaWatson (section 11.2)", () => {
     const short = tf.tensor1d([1, 2, 3]);
     const matrix = tf.zeros([2, 4]);
     expect(() => nadarayaWatson(xTrain, short, xVal, gaussian)).toThrow(
-      /nadarayaWatson: yTrain must be of length 8 to match xTrain of shape \[8\]; got shape \[3\]/,
+      /nadarayaWatson: yTrain must be of length = 8, as xTrain of shape \[8\]; got shape \[3\]/,
     );
     expect(() => nadarayaWatson(matrix, yTrain, xVal, gaussian)).toThrow(
       /nadarayaWatson: xTrain must be 1-D \(nTrain\); got shape \[2,4\]/,

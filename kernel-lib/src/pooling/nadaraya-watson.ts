@@ -5,7 +5,7 @@ import { tf } from "../tf";
 import { describe, expectSameDim, expectRank, fail, formatShape } from "../ops/check";
 import type { Kernel } from "./kernels";
 
-/** What attention pooling returns: the predictions and the weights that produced them. */
+/** What attention pooling returns (section 11.2): the predictions and the weights that produced them. */
 export interface PoolingResult {
   /** Predictions, one per query. */
   yHat: tf.Tensor;

@@ -117,13 +117,13 @@ describe("NWKernelRegression (section 11.2, parametric)", () => {
     const [k, v] = [keys, values].map((a) => tf.tensor1d(a));
     const short = tf.tensor1d([1, 2]);
     expect(() => new NWKernelRegression(k, short, 1)).toThrow(
-      /NWKernelRegression: values must be of length 7 to match keys of shape \[7\]; got shape \[2\]/,
+      /NWKernelRegression: values must be of length = 7, as keys of shape \[7\]; got shape \[2\]/,
     );
     expect(() => new NWKernelRegression(k, v, Number.NaN)).toThrow(/NWKernelRegression: lr must be a finite number; got NaN/);
     const model = new NWKernelRegression(k, v, 1);
     const m = tf.zeros([2, 2]);
     expect(() => model.forward(m)).toThrow(/NWKernelRegression.forward: queries must be 1-D \(nQueries\); got shape \[2,2\]/);
-    expect(() => model.loss(short, v)).toThrow(/NWKernelRegression.loss: y must be 2 targets to match yHat of shape \[2\]; got shape \[7\]/);
+    expect(() => model.loss(short, v)).toThrow(/NWKernelRegression.loss: y must be of size = 2, as yHat of shape \[2\]; got shape \[7\]/);
     model.dispose();
     tf.dispose([k, v, short, m]);
   });

@@ -60,7 +60,7 @@ export class NWKernelRegression extends Module {
     expectMinRank(fn, "yHat", yHat, 0, "(n)");
     expectMinRank(fn, "y", y, 0, "(n)");
     if (yHat.size !== y.size) {
-      fail(fn, "y", `${yHat.size} targets to match yHat of shape ${formatShape(yHat.shape)}`, `shape ${formatShape(y.shape)}`);
+      fail(fn, "y", `of size = ${yHat.size}, as yHat of shape ${formatShape(yHat.shape)}`, `shape ${formatShape(y.shape)}`);
     }
     return tf.tidy(() => tf.mean(tf.square(yHat.reshape([-1]).sub(y.reshape([-1]))).div(2)));
   }

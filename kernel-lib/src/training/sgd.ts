@@ -2,11 +2,11 @@
  * Minibatch stochastic gradient descent (section 3.4's `d2l.SGD`).
  */
 import { tf } from "../tf";
-import { describe, expectFinite, expectTensor, fail, formatShape } from "../ops/check";
+import { describe, expectFinite, fail, formatShape } from "../ops/check";
 
 /**
- * Gradients for one step: a map from variable name to gradient (what `tf.variableGrads`
- * returns), or an array of gradients in the order of the optimizer's parameters.
+ * Gradients for one step of an optimizer (section 3.4): a map from variable name to gradient
+ * (what `tf.variableGrads` returns), or an array of gradients in the order of the parameters.
  */
 export type Gradients = tf.NamedTensorMap | readonly (tf.Tensor | null)[];
 
@@ -35,7 +35,7 @@ export class SGD implements Optimizer {
   ) {
     if (!Array.isArray(params)) fail("SGD", "params", "an array of tf.Variables", describe(params));
     params.forEach((p, i) => {
-      if (!(p instanceof tf.Variable)) fail("SGD", `params[${i}]`, "a tf.Variable", describe(p));
+      if (!(p instanceof tf.Variable)) fail("SGD", "params", "an array of tf.Variables", `${describe(p)} at position ${i}`);
     });
     expectFinite("SGD", "lr", lr);
     this.params = [...params];
@@ -46,9 +46,14 @@ export class SGD implements Optimizer {
     const p = this.params[i];
     const g = Array.isArray(grads) ? (grads[i] ?? null) : ((grads as tf.NamedTensorMap)[p.name] ?? null);
     if (g === null) return null;
-    expectTensor("SGD.step", `grads for ${p.name}`, g);
+    if (!(g instanceof tf.Tensor)) fail("SGD.step", "grads", "tf.Tensors", `${describe(g)} for parameter ${p.name}`);
     if (g.shape.join() !== p.shape.join()) {
-      fail("SGD.step", `grads for ${p.name}`, `of the parameter's shape ${formatShape(p.shape)}`, `shape ${formatShape(g.shape)}`);
+      fail(
+        "SGD.step",
+        "grads",
+        `of the shapes of their parameters`,
+        `shape ${formatShape(g.shape)} for parameter ${p.name} of shape ${formatShape(p.shape)}`,
+      );
     }
     return g;
   }

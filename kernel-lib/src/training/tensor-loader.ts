@@ -6,10 +6,10 @@
  * tfjs as a fresh tensor. On tfjs this is much faster than `tf.gather` inside a training loop.
  */
 import { tf } from "../tf";
-import { describe, expectInteger, expectTensor, fail, formatShape } from "../ops/check";
+import { describe, expectInteger, fail, formatShape } from "../ops/check";
 import { nextInt } from "../ops/random";
 
-/** A minibatch: the tensors of one batch, in the order the loader was given them. */
+/** A minibatch (section 3.2): the tensors of one batch, in the order the loader was given them. */
 export type Batch = tf.Tensor[];
 
 /**
@@ -30,17 +30,24 @@ interface HostColumn {
   dtype: "float32" | "int32" | "bool";
 }
 
+/** The rows `rows` of a row-major host array with rows of `rowSize` values, as a new array. */
+function gatherRows(values: HostArray, rows: ArrayLike<number>, rowSize: number): HostArray {
+  const out = new (values.constructor as new (n: number) => HostArray)(rows.length * rowSize);
+  for (let i = 0; i < rows.length; i++) {
+    out.set(values.subarray(rows[i] * rowSize, (rows[i] + 1) * rowSize), i * rowSize);
+  }
+  return out;
+}
+
 /** Copies the selected rows of `t` to the host. */
 function toHostColumn(fn: string, arg: string, t: tf.Tensor, rows: readonly number[] | null): HostColumn {
   if (t.dtype !== "float32" && t.dtype !== "int32" && t.dtype !== "bool") {
-    fail(fn, arg, "a float32, int32 or bool tensor", `dtype ${t.dtype}`);
+    fail(fn, arg, "float32, int32 or bool tensors", `dtype ${t.dtype}`);
   }
   const rowShape = t.shape.slice(1);
   const rowSize = rowShape.reduce((a, b) => a * b, 1);
   const all = t.dataSync() as HostArray;
-  if (rows === null) return { values: all.slice(), rowShape, rowSize, dtype: t.dtype };
-  const values = new (all.constructor as new (n: number) => HostArray)(rows.length * rowSize);
-  rows.forEach((row, i) => values.set(all.subarray(row * rowSize, (row + 1) * rowSize), i * rowSize));
+  const values = rows === null ? all.slice() : gatherRows(all, rows, rowSize);
   return { values, rowShape, rowSize, dtype: t.dtype };
 }
 
@@ -77,14 +84,14 @@ export class TensorLoader implements DataLoader {
       fail(fn, "tensors", "a non-empty array of tensors", describe(tensors));
     }
     tensors.forEach((t, i) => {
-      expectTensor(fn, `tensors[${i}]`, t);
-      if (t.rank === 0) fail(fn, `tensors[${i}]`, "at least 1-D (n, ...)", "a scalar tensor");
+      if (!(t instanceof tf.Tensor) || t.isDisposed) fail(fn, "tensors", "live tf.Tensors", `${describe(t)} at position ${i}`);
+      if (t.rank === 0) fail(fn, "tensors", "at least 1-D (n, ...)", `a scalar tensor at position ${i}`);
       if (t.shape[0] !== tensors[0].shape[0]) {
         fail(
           fn,
-          `tensors[${i}]`,
-          `of first dimension ${tensors[0].shape[0]} to match tensors[0] of shape ${formatShape(tensors[0].shape)}`,
-          `shape ${formatShape(t.shape)}`,
+          "tensors",
+          `of one first dimension (examples) = ${tensors[0].shape[0]}, as tensors[0] of shape ${formatShape(tensors[0].shape)}`,
+          `shape ${formatShape(t.shape)} at position ${i}`,
         );
       }
     });
@@ -93,9 +100,9 @@ export class TensorLoader implements DataLoader {
     if (indices !== undefined) {
       if (!Array.isArray(indices)) fail(fn, "indices", "an array of example indices", describe(indices));
       const bad = indices.findIndex((i) => typeof i !== "number" || !Number.isInteger(i) || i < 0 || i >= n);
-      if (bad >= 0) fail(fn, `indices[${bad}]`, `an integer in [0, ${n})`, describe(indices[bad]));
+      if (bad >= 0) fail(fn, "indices", `integers in [0, ${n})`, `${describe(indices[bad])} at position ${bad}`);
     }
-    this.columns = tensors.map((t, i) => toHostColumn(fn, `tensors[${i}]`, t, indices ?? null));
+    this.columns = tensors.map((t) => toHostColumn(fn, "tensors", t, indices ?? null));
     this.numExamples = indices?.length ?? n;
     this.length = Math.ceil(this.numExamples / batchSize);
   }
@@ -124,9 +131,7 @@ export class TensorLoader implements DataLoader {
       const start = rows[0] * rowSize;
       return tf.tensor(values.slice(start, start + rows.length * rowSize), shape, dtype);
     }
-    const out = new (values.constructor as new (n: number) => HostArray)(rows.length * rowSize);
-    rows.forEach((row, i) => out.set(values.subarray(row * rowSize, (row + 1) * rowSize), i * rowSize));
-    return tf.tensor(out, shape, dtype);
+    return tf.tensor(gatherRows(values, rows, rowSize), shape, dtype);
   }
 
   /**

@@ -241,7 +241,7 @@ describe("Trainer (section 3.2)", () => {
     }
     const before = tf.memory().numTensors;
     await expect(new Trainer({ maxEpochs: 1 }).fit(new VectorLoss(2, 0.1), data)).rejects.toThrow(
-      /VectorLoss.trainingStep: its result must be a scalar loss tensor; got a float32 tensor of shape \[2\]/,
+      "VectorLoss.trainingStep: loss must be a scalar tensor (trainingStep returns the loss); got a float32 tensor of shape [2]",
     );
     expect(tf.memory().numTensors).toBe(before + 2); // only the two new parameters remain
     class NoData extends DataModule {
@@ -250,7 +250,10 @@ describe("Trainer (section 3.2)", () => {
       }
     }
     await expect(new Trainer({ maxEpochs: 1 }).fit(new Probe(1, 0.1), new NoData(1))).rejects.toThrow(
-      /Trainer.fit: the training dataloader must be an iterable of batches with a length \(a DataLoader\); got null/,
+      "Trainer.fit: data must be a DataModule whose trainDataloader() gives an iterable of batches with a length; got null from trainDataloader()",
+    );
+    await expect(new Trainer({ maxEpochs: 1 }).fit(new Probe(1, 0.1), {} as DataModule)).rejects.toThrow(
+      "Trainer.fit: data must be a d2l.DataModule; got object",
     );
     data.x.dispose();
   });

@@ -4,8 +4,8 @@
  */
 import { tf } from "../tf";
 import { describe, expectInteger, fail } from "../ops/check";
-import type { DataModule } from "./data-module";
-import type { Module } from "./module";
+import { DataModule } from "./data-module";
+import { Module } from "./module";
 import type { Optimizer } from "./sgd";
 import { TensorLoader, type Batch, type DataLoader } from "./tensor-loader";
 
@@ -28,13 +28,15 @@ function yieldToEventLoop(): Promise<void> {
 }
 
 /** Requires a loader with a number of batches (the book's `len(dataloader)`). */
-function checkLoader(what: string, loader: unknown): DataLoader {
+function checkLoader(method: string, loader: unknown): DataLoader {
   const ok =
     loader !== null &&
     typeof loader === "object" &&
     typeof (loader as Partial<DataLoader>)[Symbol.iterator] === "function" &&
     typeof (loader as Partial<DataLoader>).length === "number";
-  if (!ok) fail("Trainer.fit", what, "an iterable of batches with a length (a DataLoader)", describe(loader));
+  if (!ok) {
+    fail("Trainer.fit", "data", `a DataModule whose ${method}() gives an iterable of batches with a length`, `${describe(loader)} from ${method}()`);
+  }
   return loader as DataLoader;
 }
 
@@ -79,9 +81,9 @@ export class Trainer {
 
   /** Section 3.2: takes the loaders from `data` and counts their batches. */
   prepareData(data: DataModule): void {
-    this.trainDataloader = checkLoader("the training dataloader", data.trainDataloader());
+    this.trainDataloader = checkLoader("trainDataloader", data.trainDataloader());
     const val = data.valDataloader();
-    this.valDataloader = val === null ? null : checkLoader("the validation dataloader", val);
+    this.valDataloader = val === null ? null : checkLoader("valDataloader", val);
     this.numTrainBatches = this.trainDataloader.length;
     this.numValBatches = this.valDataloader?.length ?? 0;
   }
@@ -103,6 +105,8 @@ export class Trainer {
    * the event loop at least once per epoch so that live figures update meanwhile.
    */
   async fit(model: Module, data: DataModule): Promise<void> {
+    if (!(model instanceof Module)) fail("Trainer.fit", "model", "a d2l.Module", describe(model));
+    if (!(data instanceof DataModule)) fail("Trainer.fit", "data", "a d2l.DataModule", describe(data));
     this.prepareData(data);
     this.prepareModel(model);
     this.initializeLazyParameters(model);
@@ -217,7 +221,7 @@ export class Trainer {
     value.dispose();
     if (notScalar !== null) {
       tf.dispose(Object.values(grads).filter((g): g is tf.Tensor => g != null));
-      fail(`${model.constructor.name}.trainingStep`, "its result", "a scalar loss tensor", notScalar);
+      fail(`${model.constructor.name}.trainingStep`, "loss", "a scalar tensor (trainingStep returns the loss)", notScalar);
     }
     const clipped = this.gradientClipVal > 0 ? this.clipGradients(this.gradientClipVal, grads) : grads;
     optim.zeroGrad();
