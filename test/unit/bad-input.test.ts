@@ -105,6 +105,44 @@ const cases: Array<[string, () => unknown, string]> = [
     "seed: n must be an integer; got 1.5"],
   ["a zero arange step", () => d2l.arange(0, 1, 0),
     "arange: step must be non-zero; got 0"],
+  // attention pooling (11.2)
+  ["nadarayaWatson with yTrain shorter than xTrain", () => d2l.nadarayaWatson(t([5]), t([3]), t([4]), d2l.gaussian),
+    "nadarayaWatson: yTrain must be of length = 5, as xTrain of shape [5]; got shape [3]"],
+  ["nadarayaWatson with 2-D xTrain", () => d2l.nadarayaWatson(t([5, 1]), t([5]), t([4]), d2l.gaussian),
+    "nadarayaWatson: xTrain must be 1-D (nTrain); got shape [5,1]"],
+  ["nadarayaWatson with a kernel that changes the shape", () => d2l.nadarayaWatson(t([5]), t([5]), t([4]), (d) => d.sum(0)),
+    "nadarayaWatson: kernel must be a function returning a tensor of the distances' shape [5,4]; got a float32 tensor of shape [4]"],
+  ["a kernel width of 0", () => d2l.gaussianWithWidth(0),
+    "gaussianWithWidth: sigma must be a finite number > 0; got 0"],
+  ["attentionPool with values for another number of keys", () => d2l.attentionPool(t([3, 5]), t([4])),
+    "attentionPool: values must be of number of keys = 5, as queryKeyDiffs of shape [3,5]; got shape [4]"],
+  ["NWKernelRegression with fewer values than keys", () => new d2l.NWKernelRegression(t([7]), t([2]), 1),
+    "NWKernelRegression: values must be of length = 7, as keys of shape [7]; got shape [2]"],
+  ["NonlinearData of no examples", () => new d2l.NonlinearData(0, 10),
+    "NonlinearData: n must be an integer >= 1; got 0"],
+  // training framework (3.2, 3.4)
+  ["a batch size of 0", () => new d2l.NonlinearData(50, 0),
+    "NonlinearData: batchSize must be an integer >= 1; got 0"],
+  ["tensors of different example counts", () => new d2l.DataModule(2).getTensorloader([t([4, 2]), t([3])], true),
+    "getTensorloader: tensors must be of one first dimension (examples) = 4, as tensors[0] of shape [4,2]; got shape [3] at position 1"],
+  ["an example index out of range", () => new d2l.DataModule(2).getTensorloader([t([4])], false, [0, 4]),
+    "getTensorloader: indices must be integers in [0, 4); got 4 at position 1"],
+  ["maxEpochs of 0", () => new d2l.Trainer({ maxEpochs: 0 }),
+    "Trainer: maxEpochs must be an integer >= 1; got 0"],
+  ["a fractional maxEpochs", () => new d2l.Trainer({ maxEpochs: 2.5 }),
+    "Trainer: maxEpochs must be an integer >= 1; got 2.5"],
+  ["a negative gradientClipVal", () => new d2l.Trainer({ maxEpochs: 1, gradientClipVal: -1 }),
+    "Trainer: gradientClipVal must be a finite number >= 0 (0: no clipping); got -1"],
+  ["an SGD learning rate of NaN", () => new d2l.SGD([], NaN),
+    "SGD: lr must be a finite number; got NaN"],
+  ["a gradient of another shape", () => {
+    const p = tf.variable(t([2]), true, "badInputSgdParam");
+    try {
+      new d2l.SGD([p], 0.1).step([t([3])]);
+    } finally {
+      p.dispose();
+    }
+  }, "SGD.step: grads must be of the shapes of their parameters; got shape [3] for parameter badInputSgdParam of shape [2]"],
 ];
 
 describe("bad input gets a clear D2lArgumentError", () => {
