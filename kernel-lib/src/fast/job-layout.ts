@@ -31,6 +31,7 @@ export const Job = {
   y: 11,
   out: 12,
   rowsPerTaskR: 13,
+  mask: 14,
 } as const;
 
 /** Size of a job block in int32 fields. */

@@ -7,7 +7,8 @@ import type { GradConfig, KernelConfig, KernelFunc, NamedAttrMap, Tensor } from 
 import { tf } from "../tf";
 import { makeBatchMatMul } from "./matmul";
 import { makeBinary } from "./binary";
-import { makeSoftmax, softmaxGrad, SOFTMAX_GRAD_KERNEL } from "./softmax";
+import { makeSoftmax, maskedSoftmaxBackwardFast, maskedSoftmaxForwardFast, softmaxGrad, SOFTMAX_GRAD_KERNEL } from "./softmax";
+import { setMaskedSoftmaxKernels } from "../ops/masked-softmax";
 import { getRuntime } from "./runtime";
 
 const BACKEND = "cpu";
@@ -51,8 +52,8 @@ function fastSoftmaxGrad(original: GradConfig): GradConfig {
 /**
  * Turns the fast CPU kernels on (the default) or off (tfjs's reference kernels), e.g. to compare
  * both in tests. Replaced: BatchMatMul (so every `matMul` and its gradients), Softmax and its
- * gradient, and broadcasting float32 Add, Sub, Multiply, RealDiv. Throws if the WebAssembly module
- * was not built.
+ * gradient, broadcasting float32 Add, Sub, Multiply, RealDiv, and the host loops of
+ * `maskedSoftmax` (forward and gradient). Throws if the WebAssembly module was not built.
  */
 export function useFastKernels(enable = true): void {
   if (enable === enabled) return;
@@ -73,9 +74,11 @@ export function useFastKernels(enable = true): void {
       swapKernel({ ...ref, kernelFunc: make(ref.kernelFunc) });
     }
     if (referenceSoftmaxGrad) tf.registerGradient(fastSoftmaxGrad(referenceSoftmaxGrad));
+    setMaskedSoftmaxKernels({ forward: maskedSoftmaxForwardFast, backward: maskedSoftmaxBackwardFast });
   } else if (reference) {
     for (const config of reference.values()) swapKernel(config);
     if (referenceSoftmaxGrad) tf.registerGradient(referenceSoftmaxGrad);
+    setMaskedSoftmaxKernels(null);
   }
   enabled = enable;
 }

@@ -12,9 +12,12 @@ const ROWS_PER_TASK = 64;
 
 /**
  * Runs OP_SOFTMAX (`x` → softmax(x)) or OP_SOFTMAX_GRAD (`x` = softmax output, `y` = upstream
- * gradient → input gradient) over rows of length `cols`.
+ * gradient → input gradient) over rows of length `cols`. With `keep` (one flag per element),
+ * scores whose flag is 0 are replaced by the book's -1e6 first and get a zero gradient.
  */
-export function rowKernel(op: number, cols: number, x: Float32Array, y?: Float32Array): Float32Array {
+export function rowKernel(
+  op: number, cols: number, x: Float32Array, y?: Float32Array, keep?: Uint8Array | null,
+): Float32Array {
   const out = new Float32Array(x.length);
   if (x.length === 0 || cols === 0) return out;
   const rows = x.length / cols;
@@ -23,9 +26,11 @@ export function rowKernel(op: number, cols: number, x: Float32Array, y?: Float32
   const xAt = arena.alloc(x.length * 4);
   const yAt = y ? arena.alloc(y.length * 4) : 0;
   const outAt = arena.alloc(out.length * 4);
+  const keepAt = keep ? arena.alloc(keep.length) : 0;
   arena.commit();
   arena.f32(xAt, x.length).set(x);
   if (y) arena.f32(yAt, y.length).set(y);
+  if (keep) arena.u8(keepAt, keep.length).set(keep);
   const job = rt.jobFields();
   job.fill(0, 0, JOB_FIELDS);
   job[Job.op] = op;
@@ -36,6 +41,7 @@ export function rowKernel(op: number, cols: number, x: Float32Array, y?: Float32
   job[Job.y] = yAt;
   job[Job.out] = outAt;
   job[Job.rowsPerTaskR] = ROWS_PER_TASK;
+  job[Job.mask] = keepAt;
   rt.execute(x.length * 8);
   out.set(arena.f32(outAt, out.length));
   return out;
@@ -71,3 +77,28 @@ export const softmaxGrad: KernelFunc = (args) => {
   const out = rowKernel(Op.softmaxGrad, cols, cpuValues(cpu, y), cpuValues(cpu, dy));
   return cpu.makeTensorInfo(y.shape.slice(), "float32", out);
 };
+
+/**
+ * The masked softmax's host computations (kernel-lib/src/ops/masked-softmax.ts's hook
+ * `setMaskedSoftmaxKernels`), same contracts as `maskedSoftmaxForward` / `maskedSoftmaxBackward`.
+ */
+export function maskedSoftmaxForwardFast(x: Float32Array, rows: number, cols: number, keep: Uint8Array | null): Float32Array {
+  checkRows("forward", x, rows, cols, keep);
+  return rowKernel(Op.softmax, cols, x, undefined, keep);
+}
+
+export function maskedSoftmaxBackwardFast(
+  y: Float32Array, dy: Float32Array, rows: number, cols: number, keep: Uint8Array | null,
+): Float32Array {
+  checkRows("backward", y, rows, cols, keep);
+  if (dy.length !== y.length) throw new Error(`maskedSoftmax backward: dy has ${dy.length} values, y ${y.length}`);
+  return rowKernel(Op.softmaxGrad, cols, y, dy, keep);
+}
+
+function checkRows(which: string, x: Float32Array, rows: number, cols: number, keep: Uint8Array | null): void {
+  if (x.length !== rows * cols || (keep !== null && keep.length !== x.length)) {
+    throw new Error(
+      `maskedSoftmax ${which}: ${x.length} values and ${keep?.length ?? "no"} keep flags for ${rows} rows of ${cols}`,
+    );
+  }
+}

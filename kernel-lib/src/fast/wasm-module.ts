@@ -68,10 +68,10 @@ export function kernelModule(): KernelModule {
   const module = new WebAssembly.Module(bytes);
   const memory = new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES, shared: true });
   const instance = new WebAssembly.Instance(module, { env: { memory } });
-  const exports = instance.exports as { run: (job: number, threadId: number) => void; __heap_base: { value: number } };
-  const control = align(exports.__heap_base.value);
+  const wasmExports = instance.exports as { run: (job: number, threadId: number) => void; __heap_base: { value: number } };
+  const control = align(wasmExports.__heap_base.value);
   const job = align(control + CONTROL_FIELDS * 4);
-  loaded = { module, memory, run: exports.run, control, job, arenaStart: align(job + JOB_FIELDS * 4) };
+  loaded = { module, memory, run: wasmExports.run, control, job, arenaStart: align(job + JOB_FIELDS * 4) };
   return loaded;
 }
 
@@ -105,6 +105,10 @@ export class Arena {
 
   f32(byteOffset: number, length: number): Float32Array {
     return new Float32Array(this.wasm.memory.buffer, byteOffset, length);
+  }
+
+  u8(byteOffset: number, length: number): Uint8Array {
+    return new Uint8Array(this.wasm.memory.buffer, byteOffset, length);
   }
 
   i32(byteOffset: number, length: number): Int32Array {

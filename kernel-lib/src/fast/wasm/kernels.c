@@ -25,8 +25,10 @@ enum {
   J_B_ROW = 16, J_B_COL = 17,             // element strides of B along k and n
   J_A_BATCH = 18, J_B_BATCH = 19,         // byte offsets of int32 tables: per output batch, element offset into A / B
   J_ROWS_PER_TASK = 20, J_TASKS_PER_BATCH = 21,
-  // row-wise kernels (softmax and its gradient)
-  J_ROWS = 8, J_COLS = 9, J_X = 10, J_Y = 11, J_OUT = 12, J_ROWS_PER_TASK_R = 13,
+  // row-wise kernels (softmax and its gradient); J_MASK: byte offset of one keep flag (uint8) per
+  // element, 0 when nothing is masked. Masked scores become -1e6 (the book's value) and get no
+  // gradient.
+  J_ROWS = 8, J_COLS = 9, J_X = 10, J_Y = 11, J_OUT = 12, J_ROWS_PER_TASK_R = 13, J_MASK = 14,
 };
 
 enum { OP_MATMUL = 1, OP_SOFTMAX = 2, OP_SOFTMAX_GRAD = 3 };
@@ -191,7 +193,8 @@ static void run_matmul(int32_t *job, uint8_t *scratch) {
 // polynomial, with results below ~1e-38 flushed to zero (as exp of the book's -1e6 mask is).
 static inline v128_t exp_nonpositive(v128_t x) {
   const v128_t lo = wasm_f32x4_splat(-87.33654f);
-  v128_t keep = wasm_f32x4_ge(x, lo);
+  // Lanes to keep: not underflowing, or NaN (which must propagate, as in tfjs).
+  v128_t keep = wasm_v128_or(wasm_f32x4_ge(x, lo), wasm_f32x4_ne(x, x));
   x = wasm_f32x4_max(x, lo);
   v128_t fx = wasm_f32x4_floor(wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)),
                                               wasm_f32x4_splat(0.5f)));
@@ -273,12 +276,25 @@ static void run_rows(int32_t *job, int32_t op) {
   const float *x = (const float *)job[J_X];
   const float *y = (const float *)job[J_Y];
   float *out = (float *)job[J_OUT];
+  const uint8_t *keep = (const uint8_t *)job[J_MASK];
   for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
     int32_t r1 = (t + 1) * per_task < rows ? (t + 1) * per_task : rows;
     for (int32_t r = t * per_task; r < r1; r++) {
-      int64_t o = (int64_t)r * n;
-      if (op == OP_SOFTMAX) softmax_row(x + o, out + o, n);
-      else softmax_grad_row(x + o, y + o, out + o, n);
+      int32_t o = r * n;
+      if (op == OP_SOFTMAX) {
+        if (keep) {
+          // The book's masking, then the softmax in place.
+          for (int32_t j = 0; j < n; j++) out[o + j] = keep[o + j] ? x[o + j] : -1e6f;
+          softmax_row(out + o, out + o, n);
+        } else {
+          softmax_row(x + o, out + o, n);
+        }
+      } else {
+        softmax_grad_row(x + o, y + o, out + o, n);
+        if (keep) {
+          for (int32_t j = 0; j < n; j++) out[o + j] = keep[o + j] ? out[o + j] : 0.0f;
+        }
+      }
     }
   }
 }

@@ -1,0 +1,174 @@
+/**
+ * Times one benchmark row with d2l-ts (the built package, as users load it) and prints one JSON
+ * line: { row, mode, times_ms, peak_rss_mb, threads }. Run by bench/run.mjs in a fresh process per
+ * row so that peak memory belongs to that row:
+ *
+ *   node --import tsx bench/d2l_rows.ts <row id> <fast|reference> <repeats> <max seconds>
+ *
+ * "reference" runs tfjs's own CPU kernels (d2l.useFastKernels(false)), "fast" d2l-ts's.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as d2l from "d2l-ts";
+
+const tf = d2l.tf;
+type Tensor = d2l.tf.Tensor;
+
+interface Row {
+  id: string;
+  batch?: number;
+  queries?: number;
+  keys?: number;
+  d?: number;
+  hiddens?: number;
+  heads?: number;
+  tokens?: number;
+  n?: number;
+  batchSize?: number;
+  epochs?: number;
+  lr?: number;
+}
+
+/** One timed unit of work; `run` resolves once all its results are computed. */
+interface Workload {
+  run(): Promise<void> | void;
+}
+
+/** The benchmark's valid lengths: 1 + (37·b) mod keys, identical in torch_rows.py. */
+function validLens(batch: number, keys: number): Tensor {
+  return tf.tensor1d(Array.from({ length: batch }, (_, b) => 1 + ((37 * b) % keys)), "int32");
+}
+
+/** Runs `f` in a tidy scope and waits for every tensor it returns (tfjs computes eagerly). */
+function settle(f: () => Tensor | Tensor[]): void {
+  const out = tf.tidy(f);
+  for (const t of Array.isArray(out) ? out : [out]) {
+    t.dataSync();
+    t.dispose();
+  }
+}
+
+function workload(row: Row): Workload {
+  switch (row.id) {
+    case "masked_softmax": {
+      const X = d2l.randn([row.batch!, row.queries!, row.keys!]) as d2l.tf.Tensor3D;
+      const lens = validLens(row.batch!, row.keys!);
+      return { run: () => settle(() => d2l.maskedSoftmax(X, lens)) };
+    }
+    case "dot_attention_fwd":
+    case "dot_attention_fwd_bwd": {
+      const { batch, queries, keys, d } = row as Required<Row>;
+      const q = d2l.randn([batch, queries, d]);
+      const k = d2l.randn([batch, keys, d]);
+      const v = d2l.randn([batch, keys, d]);
+      const lens = validLens(batch, keys);
+      const attention = new d2l.DotProductAttention(0);
+      attention.eval();
+      const forward = (q: Tensor, k: Tensor, v: Tensor) => attention.forward(q, k, v, lens);
+      if (row.id === "dot_attention_fwd") return { run: () => settle(() => forward(q, k, v)) };
+      const grads = tf.grads((q: Tensor, k: Tensor, v: Tensor) => tf.sum(forward(q, k, v)));
+      return { run: () => settle(() => grads([q, k, v])) };
+    }
+    case "additive_attention_fwd":
+    case "additive_attention_fwd_bwd": {
+      const { batch, queries, keys, d, hiddens } = row as Required<Row>;
+      const q = d2l.randn([batch, queries, d]);
+      const k = d2l.randn([batch, keys, d]);
+      const v = d2l.randn([batch, keys, d]);
+      const lens = validLens(batch, keys);
+      const attention = new d2l.AdditiveAttention(hiddens, 0);
+      attention.eval();
+      return parameterWorkload(row.id.endsWith("_bwd"), () => attention.forward(q, k, v, lens));
+    }
+    case "mha_fwd":
+    case "mha_fwd_bwd": {
+      const { batch, tokens, hiddens, heads } = row as Required<Row>;
+      const X = d2l.randn([batch, tokens, hiddens]);
+      const lens = validLens(batch, tokens);
+      const attention = new d2l.MultiHeadAttention(hiddens, heads, 0);
+      attention.eval();
+      return parameterWorkload(row.id.endsWith("_bwd"), () => attention.forward(X, X, X, lens));
+    }
+    case "nw_train_50":
+    case "nw_train_5000": {
+      const { n, batchSize, epochs, lr } = row as Required<Row>;
+      return {
+        async run() {
+          d2l.seed(0);
+          const data = new d2l.NonlinearData(n, batchSize);
+          const model = new d2l.NWKernelRegression(data.xTrain, data.yTrain, lr);
+          model.board.display = false;
+          await new d2l.Trainer({ maxEpochs: epochs }).fit(model, data);
+          model.w.dataSync();
+        },
+      };
+    }
+    default:
+      throw new Error(`d2l_rows: unknown row "${row.id}"`);
+  }
+}
+
+/** Forward only, or forward + gradients of the sum with respect to the layer's parameters. */
+function parameterWorkload(backward: boolean, forward: () => Tensor): Workload {
+  settle(forward); // creates the lazy parameters
+  if (!backward) return { run: () => settle(forward) };
+  return {
+    run: () =>
+      settle(() => {
+        const { value, grads } = tf.variableGrads(() => tf.sum(forward()) as d2l.tf.Scalar);
+        return [value, ...Object.values(grads)];
+      }),
+  };
+}
+
+async function main(): Promise<void> {
+  const [id, mode, repeatsArg, maxSecondsArg] = process.argv.slice(2);
+  if (mode !== "fast" && mode !== "reference") throw new Error(`d2l_rows: mode must be fast or reference; got ${mode}`);
+  const repeats = Number(repeatsArg ?? 5);
+  const maxMs = Number(maxSecondsArg ?? 60) * 1000;
+  const rows = (JSON.parse(readFileSync(join(__dirname, "rows.json"), "utf8")) as { rows: Row[] }).rows;
+  const row = rows.find((r) => r.id === id);
+  if (!row) throw new Error(`d2l_rows: unknown row "${id}"`);
+
+  await d2l.useBackend("cpu");
+  d2l.useFastKernels(mode === "fast");
+  d2l.seed(0);
+  const work = workload(row);
+
+  // One warm-up run; when it alone takes a large part of the budget it is the only sample.
+  const times: number[] = [];
+  let start = performance.now();
+  await work.run();
+  const first = performance.now() - start;
+  let warmUp = true;
+  if (first * 2 > maxMs) {
+    times.push(first);
+    warmUp = false;
+  }
+  let spent = first;
+  while (warmUp && times.length < repeats && (times.length === 0 || spent + times[0] < maxMs)) {
+    start = performance.now();
+    await work.run();
+    const t = performance.now() - start;
+    times.push(t);
+    spent += t;
+  }
+  const result = {
+    row: id,
+    mode,
+    times_ms: times,
+    warm_up: warmUp,
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    threads: mode === "fast" ? d2l.fastKernelThreads() : 1,
+    tensors_left: tf.memory().numTensors,
+  };
+  process.stdout.write(JSON.stringify(result) + "\n");
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);

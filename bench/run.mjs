@@ -1,0 +1,147 @@
+#!/usr/bin/env node
+// `npm run bench`: d2l-ts against the book's PyTorch code, side by side, in one invocation.
+//
+// For every row of bench/rows.json it runs, each in a fresh process (so peak memory is the row's):
+//   torch      the book's PyTorch code (bench/book_torch.py) with Debian's python3-torch
+//   reference  d2l-ts on tfjs's own CPU kernels       (d2l.useFastKernels(false))
+//   fast       d2l-ts on its fast kernels (the default: WebAssembly SIMD + worker threads)
+// then the end-to-end execution of notebooks (ours with tslab, the book's 11.3 with ipykernel).
+// It prints medians after a warm-up run, peak RSS and the ratios d2l-ts / torch, and writes
+// everything as JSON. A benchmark, not a test: it never fails on speed.
+//
+//   npm run bench -- [--rows id,id] [--repeats N] [--max-seconds S] [--no-notebooks]
+//                    [--no-build] [--out FILE] [--update-docs]
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { formatTable, formatMachine, replaceBetweenMarkers } from "./table.mjs";
+import { timeNotebooks } from "./notebooks.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..");
+const PYTHON = "/usr/bin/python3"; // Debian's Python has torch; a pyenv python3 on PATH may not
+
+function parseArgs(argv) {
+  const options = { repeats: 5, maxSeconds: 60, notebooks: true, build: true, updateDocs: false, rows: null,
+    out: join(here, "results", "latest.json") };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--rows") options.rows = argv[++i].split(",");
+    else if (a === "--repeats") options.repeats = Number(argv[++i]);
+    else if (a === "--max-seconds") options.maxSeconds = Number(argv[++i]);
+    else if (a === "--no-notebooks") options.notebooks = false;
+    else if (a === "--no-build") options.build = false;
+    else if (a === "--update-docs") options.updateDocs = true;
+    else if (a === "--out") options.out = argv[++i];
+    else {
+      console.error(`bench: unknown option ${a}`);
+      process.exit(2);
+    }
+  }
+  return options;
+}
+
+function say(text) {
+  process.stderr.write(`\x1b[1m==> ${text}\x1b[0m\n`);
+}
+
+/** Builds d2l-ts (its dist/ and generated/, including the WebAssembly kernels) as users get it. */
+function build() {
+  say("Building d2l-ts (kernel-lib) and its WebAssembly kernels");
+  execFileSync("node", [join(root, "kernel-lib", "scripts", "build-wasm.mjs")], { stdio: "inherit" });
+  execFileSync("npm", ["run", "build", "--silent", "-w", "d2l-ts"], { cwd: root, stdio: "inherit" });
+}
+
+/** Runs one measuring child process and parses its JSON line; failures become recorded errors. */
+function measure(command, args, label) {
+  const result = spawnSync(command, args, { cwd: root, encoding: "utf8", maxBuffer: 1 << 24 });
+  const line = (result.stdout ?? "").trim().split("\n").filter(Boolean).pop();
+  if (result.status !== 0 || !line) {
+    const why = (result.stderr || result.error?.message || `exit status ${result.status}`).trim().split("\n").slice(-3).join(" | ");
+    process.stderr.write(`    ${label}: FAILED (${why})\n`);
+    return { error: why };
+  }
+  const parsed = JSON.parse(line);
+  const sorted = [...parsed.times_ms].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  parsed.median_ms = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  process.stderr.write(
+    `    ${label.padEnd(10)} median ${parsed.median_ms.toFixed(1).padStart(9)} ms over ${parsed.times_ms.length}` +
+      `${parsed.warm_up ? " (after warm-up)" : " (single run, no warm-up)"}, peak RSS ${parsed.peak_rss_mb.toFixed(0)} MB\n`,
+  );
+  return parsed;
+}
+
+function machine(torchInfo) {
+  const cpu = cpus()[0]?.model ?? "unknown CPU";
+  const debian = existsSync("/etc/debian_version") ? readFileSync("/etc/debian_version", "utf8").trim() : null;
+  const tfjs = JSON.parse(readFileSync(join(root, "node_modules/@tensorflow/tfjs-core/package.json"), "utf8")).version;
+  return {
+    cpu,
+    cores: availableParallelism(),
+    memory_gb: Math.round(totalmem() / 2 ** 30),
+    os: debian ? `Debian ${debian}` : process.platform,
+    node: process.version,
+    tfjs,
+    torch: torchInfo?.torch ?? null,
+    torch_threads: torchInfo?.threads ?? null,
+    blas: torchInfo?.blas ?? null,
+    load_average_at_start: loadavg().map((x) => Number(x.toFixed(2))),
+  };
+}
+
+function main() {
+  const options = parseArgs(process.argv.slice(2));
+  if (options.build) build();
+  const spec = JSON.parse(readFileSync(join(here, "rows.json"), "utf8"));
+  const rows = options.rows ? spec.rows.filter((r) => options.rows.includes(r.id)) : spec.rows;
+
+  say("Machine and BLAS");
+  const info = spawnSync(PYTHON, [join(here, "torch_rows.py"), "--info"], { encoding: "utf8" });
+  const torchInfo = info.status === 0 ? JSON.parse(info.stdout) : null;
+  if (!torchInfo) process.stderr.write(`    torch unavailable: ${info.stderr}\n`);
+  const machineInfo = machine(torchInfo);
+  process.stderr.write(formatMachine(machineInfo) + "\n");
+
+  const results = [];
+  const common = [String(options.repeats), String(options.maxSeconds)];
+  for (const row of rows) {
+    say(row.label);
+    const torch = torchInfo
+      ? measure(PYTHON, [join(here, "torch_rows.py"), row.id, ...common], "torch")
+      : { error: "torch unavailable" };
+    const d2lArgs = (mode) => ["--import", "tsx", join(here, "d2l_rows.ts"), row.id, mode, ...common];
+    const reference = measure("node", d2lArgs("reference"), "reference");
+    const fast = measure("node", d2lArgs("fast"), "fast");
+    results.push({ id: row.id, label: row.label, torch, reference, fast });
+  }
+
+  let notebooks = null;
+  if (options.notebooks) {
+    say("Notebooks end to end (ours with tslab, the book's with ipykernel)");
+    notebooks = timeNotebooks(root, say);
+  }
+
+  const report = { generated: new Date().toISOString(), machine: machineInfo, rows: results, notebooks };
+  mkdirSync(dirname(options.out), { recursive: true });
+  writeFileSync(options.out, JSON.stringify(report, null, 2) + "\n");
+  const table = formatTable(report);
+  process.stdout.write("\n" + table + "\n");
+  say(`Written ${relative(root, options.out)}`);
+
+  if (options.updateDocs) {
+    for (const file of [join(root, "docs", "benchmarks.md"), join(root, "README.md")]) {
+      if (!existsSync(file)) continue;
+      const text = readFileSync(file, "utf8");
+      const updated = replaceBetweenMarkers(text, table);
+      if (updated !== text) {
+        writeFileSync(file, updated);
+        say(`Updated the table in ${relative(root, file)}`);
+      }
+    }
+  }
+}
+
+main();

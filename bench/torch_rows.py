@@ -1,0 +1,154 @@
+"""Times one benchmark row with the book's PyTorch code (book_torch.py) and prints one JSON line:
+{row, mode, times_ms, peak_rss_mb, threads, blas, torch}. Run by bench/run.mjs in a fresh
+process per row, with Debian's Python:
+
+    /usr/bin/python3 bench/torch_rows.py <row id> <repeats> <max seconds>
+    /usr/bin/python3 bench/torch_rows.py --info      # torch version, threads and the BLAS in use
+"""
+import ctypes
+import json
+import os
+import resource
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import book_torch as book  # noqa: E402
+
+
+def blas_in_use():
+    """The BLAS library torch's process has loaded, with OpenBLAS's own description if it is one."""
+    a = torch.ones(64, 64)
+    torch.mm(a, a)  # make sure the BLAS is loaded
+    paths = []
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            path = line.split()[-1]
+            name = os.path.basename(path)
+            if ("blas" in name or "mkl" in name) and path not in paths:
+                paths.append(path)
+    info = {"libraries": paths, "torch_blas_info": None, "openblas_config": None, "openblas_threads": None}
+    config = torch.__config__.show()
+    for part in config.replace("\n", ",").split(","):
+        if "BLAS_INFO=" in part:
+            info["torch_blas_info"] = part.split("BLAS_INFO=", 1)[1].strip()
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_config.restype = ctypes.c_char_p
+            info["openblas_config"] = lib.openblas_get_config().decode()
+            info["openblas_threads"] = lib.openblas_get_num_threads()
+            break
+        except (OSError, AttributeError):
+            continue
+    if info["openblas_config"]:
+        info["summary"] = f"OpenBLAS ({info['openblas_config']}, {info['openblas_threads']} threads)"
+    elif paths:
+        info["summary"] = ", ".join(os.path.basename(p) for p in paths)
+    else:
+        info["summary"] = "unknown (no BLAS library mapped)"
+    return info
+
+
+def valid_lens(batch, keys):
+    """1 + (37·b) mod keys, the same valid lengths as bench/d2l_rows.ts."""
+    return torch.tensor([1 + (37 * b) % keys for b in range(batch)])
+
+
+def workload(row):
+    rid = row["id"]
+    if rid == "masked_softmax":
+        X = torch.randn(row["batch"], row["queries"], row["keys"])
+        lens = valid_lens(row["batch"], row["keys"])
+        return lambda: book.masked_softmax(X, lens)
+    if rid.startswith("dot_attention"):
+        b, nq, nk, d = row["batch"], row["queries"], row["keys"], row["d"]
+        backward = rid.endswith("_bwd")
+        q, k, v = (torch.randn(b, n, d, requires_grad=backward) for n in (nq, nk, nk))
+        lens = valid_lens(b, nk)
+        attention = book.DotProductAttention(0)
+        attention.eval()
+        if not backward:
+            return lambda: attention(q, k, v, lens)
+
+        def step():
+            for t in (q, k, v):
+                t.grad = None
+            attention(q, k, v, lens).sum().backward()
+        return step
+    if rid.startswith("additive_attention"):
+        b, nq, nk, d = row["batch"], row["queries"], row["keys"], row["d"]
+        q, k, v = torch.randn(b, nq, d), torch.randn(b, nk, d), torch.randn(b, nk, d)
+        lens = valid_lens(b, nk)
+        attention = book.AdditiveAttention(row["hiddens"], 0)
+        attention.eval()
+        return parameter_workload(rid.endswith("_bwd"), attention, lambda: attention(q, k, v, lens))
+    if rid.startswith("mha"):
+        b, n, h = row["batch"], row["tokens"], row["hiddens"]
+        X = torch.randn(b, n, h)
+        lens = valid_lens(b, n)
+        attention = book.MultiHeadAttention(h, row["heads"], 0)
+        attention.eval()
+        return parameter_workload(rid.endswith("_bwd"), attention, lambda: attention(X, X, X, lens))
+    if rid.startswith("nw_train"):
+        def train():
+            torch.manual_seed(0)
+            data = book.NonlinearData(row["n"], batch_size=row["batchSize"])
+            model = book.NWKernelRegression(data.x_train, data.y_train, lr=row["lr"])
+            book.Trainer(max_epochs=row["epochs"]).fit(model, data)
+        return train
+    raise SystemExit(f"torch_rows: unknown row {rid!r}")
+
+
+def parameter_workload(backward, module, forward):
+    """Forward only, or forward + gradients of the sum with respect to the module's parameters."""
+    forward()  # materialises the lazy layers
+    if not backward:
+        def run():
+            with torch.no_grad():
+                forward()
+        return run
+
+    def step():
+        module.zero_grad(set_to_none=True)
+        forward().sum().backward()
+    return step
+
+
+def main():
+    if sys.argv[1:] == ["--info"]:
+        print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_in_use()}))
+        return
+    rid, repeats, max_seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "rows.json")) as f:
+        rows = {r["id"]: r for r in json.load(f)["rows"]}
+    torch.manual_seed(0)
+    run = workload(rows[rid])
+    max_ms = max_seconds * 1000
+    start = time.perf_counter()
+    run()
+    first = (time.perf_counter() - start) * 1000
+    times, warm_up = [], True
+    if first * 2 > max_ms:
+        times, warm_up = [first], False
+    spent = first
+    while warm_up and len(times) < repeats and (not times or spent + times[0] < max_ms):
+        start = time.perf_counter()
+        run()
+        t = (time.perf_counter() - start) * 1000
+        times.append(t)
+        spent += t
+    print(json.dumps({
+        "row": rid,
+        "mode": "torch",
+        "times_ms": times,
+        "warm_up": warm_up,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "threads": torch.get_num_threads(),
+    }))
+
+
+if __name__ == "__main__":
+    main()

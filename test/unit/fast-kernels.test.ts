@@ -1,0 +1,335 @@
+/**
+ * The fast CPU kernels (kernel-lib/src/fast) against tfjs's reference CPU kernels and, for
+ * matmul, against a float64 triple loop: BatchMatMul with every transpose combination, odd sizes
+ * and broadcast batch dimensions (single- and multi-threaded), Softmax with masked (-1e6) and
+ * fully masked rows, broadcasting Add/Sub/Multiply/RealDiv, and the gradients of all of them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as d2l from "../../kernel-lib/src";
+import { fastKernelsEnabled, fastKernelThreads, useFastKernels } from "../../kernel-lib/src/fast";
+import { maskedSoftmaxBackwardFast, maskedSoftmaxForwardFast } from "../../kernel-lib/src/fast/softmax";
+import { maskedSoftmaxBackward, maskedSoftmaxForward } from "../../kernel-lib/src/ops/masked-softmax";
+
+const tf = d2l.tf;
+type Tensor = d2l.tf.Tensor;
+
+/** |actual − expected| ≤ abs + rel·|expected| everywhere; names the worst element otherwise. */
+function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string, abs = 1e-5, rel = 1e-5) {
+  expect(actual.length, `${label}: length`).toBe(expected.length);
+  let worst = -1;
+  let worstExcess = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const diff = Math.abs(actual[i] - expected[i]);
+    const excess = Number.isNaN(diff) ? Infinity : diff - (abs + rel * Math.abs(expected[i]));
+    if (excess > worstExcess) {
+      worstExcess = excess;
+      worst = i;
+    }
+  }
+  if (worst >= 0) {
+    throw new Error(`${label}: element ${worst} is ${actual[worst]}, expected ${expected[worst]}`);
+  }
+}
+
+/** Runs `f` once on the reference kernels and once on the fast kernels; returns both results. */
+function bothWays(f: () => Tensor | Tensor[]): { reference: Float32Array[]; fast: Float32Array[] } {
+  const run = (fast: boolean) => {
+    useFastKernels(fast);
+    return tf.tidy(() => {
+      const out = f();
+      return (Array.isArray(out) ? out : [out]).map((t) => t.dataSync() as Float32Array);
+    });
+  };
+  const reference = run(false);
+  const fast = run(true);
+  return { reference, fast };
+}
+
+/** Deterministic shapes: a small linear congruential generator. */
+function shapeSource(seed: number) {
+  let s = seed >>> 0;
+  return (lo: number, hi: number) => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return lo + (s % (hi - lo + 1));
+  };
+}
+
+/** C = op(A)·op(B) in float64 with numpy-style broadcasting of the batch dimensions. */
+function naiveMatMul(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Float64Array {
+  const av = a.dataSync();
+  const bv = b.dataSync();
+  const ra = a.rank;
+  const rb = b.rank;
+  const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+  const aOuter = a.shape.slice(0, -2);
+  const bOuter = b.shape.slice(0, -2);
+  const rank = Math.max(aOuter.length, bOuter.length);
+  const pad = (s: number[]) => [...new Array<number>(rank - s.length).fill(1), ...s];
+  const ao = pad(aOuter);
+  const bo = pad(bOuter);
+  const out = ao.map((d, i) => Math.max(d, bo[i]));
+  const batch = out.reduce((p, d) => p * d, 1);
+  const c = new Float64Array(batch * m * n);
+  for (let bi = 0; bi < batch; bi++) {
+    let rest = bi;
+    let ia = 0;
+    let ib = 0;
+    let sa = 1;
+    let sb = 1;
+    for (let d = rank - 1; d >= 0; d--) {
+      const idx = rest % out[d];
+      rest = Math.floor(rest / out[d]);
+      ia += (ao[d] === 1 ? 0 : idx) * sa;
+      ib += (bo[d] === 1 ? 0 : idx) * sb;
+      sa *= ao[d];
+      sb *= bo[d];
+    }
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        for (let p = 0; p < k; p++) {
+          const x = transposeA ? av[ia * m * k + p * m + i] : av[ia * m * k + i * k + p];
+          const y = transposeB ? bv[ib * k * n + j * k + p] : bv[ib * k * n + p * n + j];
+          sum += x * y;
+        }
+        c[(bi * m + i) * n + j] = sum;
+      }
+    }
+  }
+  return c;
+}
+
+let seed = 1;
+const normal = (shape: number[]) => tf.randomNormal(shape, 0, 1, "float32", seed++);
+
+beforeAll(() => {
+  tf.setBackend("cpu");
+});
+
+afterAll(() => {
+  useFastKernels(true);
+});
+
+describe("useFastKernels", () => {
+  it("swaps tfjs's CPU kernels in and out through the kernel registry", () => {
+    useFastKernels(false);
+    expect(fastKernelsEnabled()).toBe(false);
+    const reference = tf.getKernel("BatchMatMul", "cpu")!.kernelFunc;
+    useFastKernels(true);
+    expect(fastKernelsEnabled()).toBe(true);
+    const fast = tf.getKernel("BatchMatMul", "cpu")!.kernelFunc;
+    expect(fast).not.toBe(reference);
+    useFastKernels(false);
+    expect(tf.getKernel("BatchMatMul", "cpu")!.kernelFunc).toBe(reference);
+    useFastKernels(true);
+  });
+
+  it("uses at least one thread and leaks no tensors", () => {
+    expect(fastKernelThreads()).toBeGreaterThanOrEqual(1);
+    useFastKernels(true);
+    const before = tf.memory().numTensors;
+    tf.tidy(() => tf.matMul(normal([3, 40, 50]), normal([3, 50, 60])).dataSync());
+    tf.tidy(() => tf.softmax(normal([7, 33])).dataSync());
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe("BatchMatMul", () => {
+  const cases: Array<[number[], number[], boolean, boolean]> = [
+    [[1, 1], [1, 1], false, false],
+    [[5, 7], [7, 1], false, false], // matrix-vector
+    [[1, 9], [9, 13], false, false],
+    [[13, 70], [70, 33], false, false],
+    [[2, 3, 5], [2, 5, 4], false, false],
+    [[2, 5, 3], [2, 5, 4], true, false],
+    [[2, 3, 5], [2, 4, 5], false, true],
+    [[2, 5, 3], [2, 4, 5], true, true],
+    [[4, 1, 6, 9], [3, 9, 10], false, false], // broadcast batch: (4,1) with (3)
+    [[1, 6, 9], [5, 9, 11], false, false], // broadcast batch of A
+    [[5, 9, 6], [9, 11], true, false], // rank-2 B against a batch of A
+    [[3, 70, 65], [3, 65, 129], false, false], // large enough for all threads
+    [[2, 129, 67], [2, 131, 67], false, true],
+  ];
+  const next = shapeSource(7);
+  for (let i = 0; i < 12; i++) {
+    const [batch, m, k, n] = [next(1, 4), next(1, 40), next(1, 40), next(1, 40)];
+    const tA = next(0, 1) === 1;
+    const tB = next(0, 1) === 1;
+    cases.push([[batch, tA ? k : m, tA ? m : k], [batch, tB ? n : k, tB ? k : n], tA, tB]);
+  }
+
+  it.each(cases)("%j x %j (transposeA %s, transposeB %s) matches a float64 loop and tfjs", (aShape, bShape, tA, tB) => {
+    const a = normal(aShape);
+    const b = normal(bShape);
+    const truth = naiveMatMul(a, b, tA, tB);
+    useFastKernels(true);
+    const fast = tf.tidy(() => tf.matMul(a, b, tA, tB).dataSync());
+    expectClose(fast, truth, "fast vs float64", 1e-5, 1e-5);
+    // tfjs's reference kernel pairs broadcast batches by `index % batchSize`, which is only right
+    // when one operand has a single batch or both have the same flattened batch shape.
+    const aBatch = aShape.slice(0, -2);
+    const bBatch = bShape.slice(0, -2);
+    const referenceIsExact =
+      aBatch.reduce((p, d) => p * d, 1) === 1 ||
+      bBatch.reduce((p, d) => p * d, 1) === 1 ||
+      (aBatch.length === bBatch.length && aBatch.every((d, i) => d === bBatch[i]));
+    if (referenceIsExact) {
+      const { reference } = bothWays(() => tf.matMul(a, b, tA, tB));
+      expectClose(fast, reference[0], "fast vs tfjs reference", 1e-5, 1e-5);
+    }
+    a.dispose();
+    b.dispose();
+  });
+
+  it.each([
+    [[3, 17, 9], [3, 9, 21], false, false],
+    [[3, 9, 17], [3, 21, 9], true, true],
+    [[2, 64, 70], [2, 70, 66], false, false],
+  ] as Array<[number[], number[], boolean, boolean]>)(
+    "gradients for %j x %j (transposeA %s, transposeB %s) equal the reference kernels'",
+    (aShape, bShape, tA, tB) => {
+      const a = normal(aShape);
+      const b = normal(bShape);
+      const outShape = tf.tidy(() => tf.matMul(a, b, tA, tB).shape);
+      const weights = normal(outShape);
+      const { reference, fast } = bothWays(() =>
+        tf.grads((x: Tensor, y: Tensor) => tf.sum(tf.mul(tf.matMul(x, y, tA, tB), weights)))([a, b]),
+      );
+      expectClose(fast[0], reference[0], "dA");
+      expectClose(fast[1], reference[1], "dB");
+      tf.dispose([a, b, weights]);
+    },
+  );
+
+  it("refuses mismatched inner dimensions as tfjs does", () => {
+    useFastKernels(true);
+    expect(() => tf.matMul(tf.ones([2, 3]), tf.ones([4, 2]))).toThrow(/inner shapes \(3\) and \(4\)/);
+  });
+
+  it("hands int32 operands to tfjs's own kernel", () => {
+    useFastKernels(true);
+    const c = tf.matMul(tf.tensor2d([[1, 2]], [1, 2], "int32"), tf.tensor2d([[3], [4]], [2, 1], "int32"));
+    expect(c.dtype).toBe("int32");
+    expect(Array.from(c.dataSync())).toEqual([11]);
+  });
+});
+
+describe("Softmax", () => {
+  const shapes = [[1], [3], [2, 1], [4, 5], [3, 4, 7], [2, 3, 513], [70, 64], [129, 130]];
+
+  it.each(shapes)("of shape %j equals the reference, forward and gradient", (...shape) => {
+    const x = normal(shape);
+    const g = normal(shape);
+    const { reference, fast } = bothWays(() => {
+      const y = tf.softmax(x);
+      const [dx] = tf.grads((t: Tensor) => tf.sum(tf.mul(tf.softmax(t), g)))([x]);
+      return [y, dx];
+    });
+    expectClose(fast[0], reference[0], "softmax", 1e-7, 1e-6);
+    expectClose(fast[1], reference[1], "gradient", 1e-7, 1e-5);
+    tf.dispose([x, g]);
+  });
+
+  it("gives exactly 0 for the book's -1e6 masked scores and a uniform row when all are masked", () => {
+    const x = tf.tensor2d([
+      [0.5, -1e6, 1.5, -1e6, 0.25],
+      [-1e6, -1e6, -1e6, -1e6, -1e6],
+      [80, -80, 0, 3, -1e6],
+    ]);
+    const { reference, fast } = bothWays(() => tf.softmax(x));
+    expectClose(fast[0], reference[0], "masked softmax", 1e-7, 1e-6);
+    expect(fast[0][1]).toBe(0);
+    expect(fast[0][3]).toBe(0);
+    expect(Array.from(fast[0].slice(5, 10))).toEqual([0.2, 0.2, 0.2, 0.2, 0.2].map(Math.fround));
+    x.dispose();
+  });
+
+  it("propagates NaN like the reference", () => {
+    const x = tf.tensor2d([[1, NaN, 2]]);
+    const { fast } = bothWays(() => tf.softmax(x));
+    expect(Array.from(fast[0]).every(Number.isNaN)).toBe(true);
+    x.dispose();
+  });
+});
+
+describe("broadcasting Add, Sub, Multiply, RealDiv", () => {
+  const pairs: Array<[number[], number[]]> = [
+    [[4, 5], [4, 5]],
+    [[4, 5], []],
+    [[], [3, 2]],
+    [[4, 5], [5]],
+    [[4, 5], [4, 1]],
+    [[3, 4, 5], [3, 4, 1]],
+    [[2, 3, 1, 4], [2, 1, 5, 4]], // additive attention's queries.unsqueeze(2) + keys.unsqueeze(1)
+    [[1, 3, 1], [2, 1, 4]],
+    [[2, 1, 3], [3]],
+    [[0, 3], [3]],
+  ];
+  const ops: Array<[string, (a: Tensor, b: Tensor) => Tensor]> = [
+    ["add", tf.add],
+    ["sub", tf.sub],
+    ["mul", tf.mul],
+    ["div", tf.div],
+  ];
+
+  for (const [name, op] of ops) {
+    it.each(pairs)(`${name} of %j and %j equals the reference, with gradients`, (aShape, bShape) => {
+      const a = normal(aShape);
+      const b = tf.tidy(() => tf.add(normal(bShape), name === "div" ? 3 : 0));
+      const { reference, fast } = bothWays(() => {
+        const out = op(a, b);
+        return [out, ...tf.grads((x: Tensor, y: Tensor) => tf.sum(tf.square(op(x, y))))([a, b])];
+      });
+      expect(fast.length).toBe(3);
+      for (let i = 0; i < 3; i++) expectClose(fast[i], reference[i], `${name} output ${i}`, 1e-6, 1e-6);
+      tf.dispose([a, b]);
+    });
+  }
+
+  it("keeps int32 arithmetic in tfjs's kernels", () => {
+    useFastKernels(true);
+    const s = tf.add(tf.tensor1d([1, 2], "int32"), tf.tensor1d([3, 4], "int32"));
+    expect(s.dtype).toBe("int32");
+    expect(Array.from(s.dataSync())).toEqual([4, 6]);
+  });
+});
+
+describe("maskedSoftmax's host computations", () => {
+  const next = shapeSource(11);
+  const cases: Array<[number, number]> = [[1, 1], [3, 5], [4, 4], [7, 9], [130, 67], [64, 513]];
+
+  it.each(cases)("%i rows of %i: the WebAssembly forward and backward equal the TypeScript loops", (rows, cols) => {
+    const x = Float32Array.from({ length: rows * cols }, () => next(0, 2000) / 100 - 10);
+    const dy = Float32Array.from({ length: rows * cols }, () => next(0, 2000) / 1000 - 1);
+    // Keep flags in the book's pattern (a prefix per row, some rows fully masked) and at random.
+    const prefix = Uint8Array.from({ length: rows * cols }, (_, i) => ((i % cols) < (Math.floor(i / cols) % (cols + 1)) ? 1 : 0));
+    const random = Uint8Array.from({ length: rows * cols }, () => next(0, 3) === 0 ? 0 : 1);
+    for (const keep of [null, prefix, random]) {
+      const y = maskedSoftmaxForward(x, rows, cols, keep);
+      expectClose(maskedSoftmaxForwardFast(x, rows, cols, keep), y, "forward", 1e-7, 1e-6);
+      expectClose(
+        maskedSoftmaxBackwardFast(y, dy, rows, cols, keep),
+        maskedSoftmaxBackward(y, dy, rows, cols, keep),
+        "backward",
+        1e-7,
+        1e-5,
+      );
+    }
+  });
+
+  it("d2l.maskedSoftmax gives the same values and gradients on both kernel sets", () => {
+    const X = normal([4, 6, 37]) as d2l.tf.Tensor3D;
+    const G = normal([4, 6, 37]);
+    for (const lens of [[0, 3, 37, 50], [[1, 2, 3, 4, 5, 6], [0, 0, 9, 9, 40, 1], [7, 7, 7, 7, 7, 7], [2, 30, 2, 30, 2, 30]]]) {
+      const { reference, fast } = bothWays(() => [
+        d2l.maskedSoftmax(X, lens),
+        tf.grad((x: Tensor) => tf.sum(tf.mul(d2l.maskedSoftmax(x as d2l.tf.Tensor3D, lens), G)))(X),
+      ]);
+      expectClose(fast[0], reference[0], "maskedSoftmax", 1e-7, 1e-6);
+      expectClose(fast[1], reference[1], "its gradient", 1e-7, 1e-5);
+    }
+    tf.dispose([X, G]);
+  });
+});
