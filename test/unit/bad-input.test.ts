@@ -32,7 +32,7 @@ const cases: Array<[string, () => unknown, string]> = [
   ["a mask that does not broadcast", () => d2l.maskedSoftmax(t([2, 3, 4]), d2l.causalMask(3)),
     "maskedSoftmax: validLens must be an AttentionMask broadcastable to X of shape (batch, queries, keys) = [2,3,4]; got a mask of shape [1,3,3]"],
   // masks (11.6/11.7)
-  ["2-D lengths for paddingMask", () => d2l.paddingMask([[1, 2]], 4),
+  ["2-D lengths for paddingMask", () => d2l.paddingMask([[1, 2]] as unknown as number[], 4),
     "paddingMask: validLens must be 1-D (batch); got shape [1,2]"],
   ["a negative number of queries", () => d2l.causalMask(-1),
     "causalMask: numQueries must be an integer >= 0; got -1"],

@@ -8,7 +8,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import * as d2l from "../../kernel-lib/src/index";
 
 const tf = d2l.tf;
-const require = createRequire(import.meta.url);
+type Tensor = d2l.tf.Tensor;
+type Scalar = d2l.tf.Scalar;
+const require = createRequire(__filename);
 const coreDist = join(dirname(require.resolve("@tensorflow/tfjs-core/package.json")), "dist");
 
 /** Kernel names whose gradients tfjs-core's own register_all_gradients registers. */
@@ -39,7 +41,7 @@ describe("tfjs set-up of d2l-ts", () => {
   it("computes gradients through matMul, softmax, where, tanh and broadcasting", () => {
     const x = tf.tensor2d([[0.5, -1], [2, 0.25]]);
     const w = tf.tensor2d([[1, 2], [3, 4]]);
-    const f = (t: tf.Tensor) => tf.softmax(tf.tanh(tf.matMul(t, w)).add(tf.scalar(1))).mul(tf.tensor1d([1, -1])).sum();
+    const f = (t: Tensor) => tf.softmax(tf.tanh(tf.matMul(t, w)).add(tf.scalar(1))).mul(tf.tensor1d([1, -1])).sum();
     const g = tf.grad(f)(x).dataSync();
     const h = 1e-2;
     const base = x.dataSync();
@@ -52,7 +54,7 @@ describe("tfjs set-up of d2l-ts", () => {
       expect(Math.abs(numeric - g[i])).toBeLessThan(2e-3);
     }
     const v = tf.variable(tf.tensor1d([3, -2]));
-    const { value, grads } = tf.variableGrads(() => v.square().sum() as tf.Scalar);
+    const { value, grads } = tf.variableGrads(() => v.square().sum() as Scalar);
     expect(value.dataSync()[0]).toBe(13);
     expect(Array.from(grads[v.name].dataSync())).toEqual([6, -4]);
     v.dispose();
@@ -87,7 +89,7 @@ describe("tfjs set-up of d2l-ts", () => {
       const W = d2l.randn([2, 3, 4]);
       const run = () => {
         const y = d2l.maskedSoftmax(X, [2, 3]).arraySync();
-        const g = tf.grad((x: tf.Tensor) => tf.tanh(x).matMul(x, false, true).mul(W.slice([0, 0, 0], [2, 3, 3])).sum())(X);
+        const g = tf.grad((x: Tensor) => tf.tanh(x).matMul(x, false, true).mul(W.slice([0, 0, 0], [2, 3, 3])).sum())(X);
         return { y, g: Array.from(g.dataSync()) };
       };
       const onCpu = run();

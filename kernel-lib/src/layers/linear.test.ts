@@ -83,7 +83,7 @@ describe("Dropout", () => {
 describe("LayerNorm", () => {
   it("normalises over the trailing axes with the biased variance", () => {
     const ln = new LayerNorm(2);
-    const y = ln.forward(tf.tensor2d([[1, 2], [2, 3]])).arraySync();
+    const y = ln.forward(tf.tensor2d([[1, 2], [2, 3]])).arraySync() as number[][];
     const e = 1 / Math.sqrt(0.25 + 1e-5) * 0.5;
     expect(y[0][0]).toBeCloseTo(-e, 5);
     expect(y[1][1]).toBeCloseTo(e, 5);

@@ -46,7 +46,7 @@ describe("PositionWiseFFN and AddNorm (section 11.7)", () => {
     // X = [1, -2]: dense1 → [-1, -3], relu → [0, 0]; X = [2, 1]: dense1 → [3, -1] → [3, 0].
     expect(ffn.forward(tf.tensor2d([[1, -2], [2, 1]])).arraySync()).toEqual([[0.5], [3.5]]);
     const addNorm = new AddNorm(2, 0.9).eval();
-    const out = addNorm.forward(tf.tensor2d([[0, 0]]), tf.tensor2d([[1, 3]])).arraySync()[0];
+    const out = (addNorm.forward(tf.tensor2d([[0, 0]]), tf.tensor2d([[1, 3]])).arraySync() as number[][])[0];
     expect(out[0]).toBeCloseTo(-1 / Math.sqrt(1 + 1e-5), 5);
     expect(out[1]).toBeCloseTo(1 / Math.sqrt(1 + 1e-5), 5);
   });
