@@ -8,3 +8,4 @@ export * from "./layers";
 export * from "./pooling";
 export * from "./training";
 export * from "./display";
+export * from "./fast";
