@@ -7,7 +7,7 @@ import { describe, expectInteger, expectMinRank, fail, formatShape, nestedShape 
 import { uniform } from "../ops/random";
 import { Layer, parameter } from "./layer";
 
-/** Options of `LazyLinear`. */
+/** Options of `LazyLinear` (section 6.4): `bias`, as `nn.LazyLinear(out, bias=...)`. */
 export interface LazyLinearOptions {
   /** Add a learnable bias (default true, as PyTorch). */
   bias?: boolean;

@@ -5,7 +5,7 @@
 import { tf } from "../tf";
 import { describe, fail } from "./check";
 
-/** The backends d2l-ts supports. */
+/** The backends d2l-ts supports (the chapter 11 notebooks run on either). */
 export type BackendName = "cpu" | "wasm";
 
 let wasmRegistered = false;

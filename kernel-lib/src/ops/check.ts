@@ -7,8 +7,9 @@
 import { tf } from "../tf";
 
 /**
- * The error every argument check throws (README "Conventions"): its message names the function,
- * the argument, the shape or value seen and the expectation.
+ * The error every argument check throws, where the book's code (e.g. `d2l.check_shape`, section
+ * 11.3) asserts: its message names the function, the argument, the shape or value seen and the
+ * expectation.
  */
 export class D2lArgumentError extends Error {
   constructor(message: string) {

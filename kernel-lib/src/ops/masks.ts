@@ -8,7 +8,10 @@
 import { tf } from "../tf";
 import { describe, expectInteger, fail, formatShape, nestedShape } from "./check";
 
-/** What attention layers accept as valid lengths: `(batch)`, `(batch, queries)` or a mask. */
+/**
+ * What `maskedSoftmax` and the attention layers accept as valid lengths (section 11.3): `(batch)`,
+ * `(batch, queries)`, or a mask (sections 11.6/11.7).
+ */
 export type ValidLens = tf.Tensor | number[] | number[][] | AttentionMask;
 
 /**

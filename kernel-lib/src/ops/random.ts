@@ -13,7 +13,7 @@ const DEFAULT_SEED = 0;
 
 let generator: seedrandom.PRNG = seedrandom.alea(String(DEFAULT_SEED));
 
-/** Reseeds the global generator (the book's `torch.manual_seed(n)`). */
+/** Reseeds the global generator: the book's `torch.manual_seed(n)` (used from section 11.2 on). */
 export function seed(n: number): void {
   if (typeof n !== "number" || !Number.isInteger(n)) fail("seed", "n", "an integer", describe(n));
   generator = seedrandom.alea(String(n));
