@@ -7,5 +7,6 @@ export * from "./ops";
 export * from "./layers";
 export * from "./pooling";
 export * from "./training";
+export * from "./models";
 export * from "./display";
 export * from "./fast";

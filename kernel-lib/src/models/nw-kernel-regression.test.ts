@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { tf } from "../tf";
 import { seed } from "../ops/random";
 import { Trainer } from "../training/trainer";
-import { attentionPool, diff } from "./attention-pool";
+import { attentionPool, diff } from "../pooling/attention-pool";
 import { NonlinearData } from "./nonlinear-data";
 import { NWKernelRegression } from "./nw-kernel-regression";
 

@@ -7,7 +7,7 @@ import { expectFinite, expectMinRank, expectRank, expectSameDim, fail, formatSha
 import { parameter, replaceKept } from "../layers/layer";
 import { Module } from "../training/module";
 import { SGD, type Optimizer } from "../training/sgd";
-import { attentionPool, diff } from "./attention-pool";
+import { attentionPool, diff } from "../pooling/attention-pool";
 
 /**
  * Section 11.2: the book's `NWKernelRegression(keys, values, lr)`. Every query attends to all

@@ -2,5 +2,3 @@
 export { gaussian, boxcar, constant, epanechikov, gaussianWithWidth, type Kernel } from "./kernels";
 export { nadarayaWatson, type PoolingResult } from "./nadaraya-watson";
 export { diff, attentionPool } from "./attention-pool";
-export { NWKernelRegression } from "./nw-kernel-regression";
-export { NonlinearData } from "./nonlinear-data";
