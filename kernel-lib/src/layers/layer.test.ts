@@ -53,6 +53,16 @@ describe("Layer", () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it("visits a layer reachable from itself once", () => {
+    const t = new Tree();
+    (t.first as unknown as { parent: Tree }).parent = t; // a cycle through a field
+    expect(t.parameters()).toHaveLength(4);
+    t.eval();
+    expect(t.first.training).toBe(false);
+    t.dispose();
+    expect(t.b.isDisposed && t.first.w.isDisposed).toBe(true);
+  });
+
   it("replaceKept keeps the new tensor past tidy and frees the old one", () => {
     const first = tf.tidy(() => replaceKept(null, tf.ones([2]).mul(2)));
     const second = tf.tidy(() => replaceKept(first, tf.ones([2]).mul(3)));

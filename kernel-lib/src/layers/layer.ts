@@ -16,6 +16,19 @@ function* fieldMembers(value: unknown): Generator<tf.Variable | Layer> {
   }
 }
 
+/** Layers whose recursive train/eval/dispose is under way: a layer reachable from itself is visited once. */
+const inProgress = new WeakSet<object>();
+
+function once(layer: object, visit: () => void): void {
+  if (inProgress.has(layer)) return;
+  inProgress.add(layer);
+  try {
+    visit();
+  } finally {
+    inProgress.delete(layer);
+  }
+}
+
 /**
  * Base class of every layer (the book's `nn.Module`, section 6.1). Subclasses define
  * `forward(...)`; callers write `layer.forward(x)` where the book writes `layer(x)`.
@@ -42,7 +55,10 @@ export abstract class Layer {
    */
   parameters(): tf.Variable[] {
     const seen = new Set<tf.Variable>();
+    const visited = new Set<Layer>();
     const collect = (layer: Layer): void => {
+      if (visited.has(layer)) return;
+      visited.add(layer);
       for (const value of Object.values(layer)) {
         for (const member of fieldMembers(value)) {
           if (member instanceof Layer) collect(member);
@@ -67,8 +83,10 @@ export abstract class Layer {
   }
 
   private setTraining(mode: boolean): void {
-    this.training = mode;
-    for (const child of this.children()) child.setTraining(mode);
+    once(this, () => {
+      this.training = mode;
+      for (const child of this.children()) child.setTraining(mode);
+    });
   }
 
   /**
@@ -76,12 +94,14 @@ export abstract class Layer {
    * buffers such as the positional-encoding table) and those of its children.
    */
   dispose(): void {
-    for (const value of Object.values(this)) {
-      for (const item of Array.isArray(value) ? value : [value]) {
-        if (item instanceof Layer) item.dispose();
-        else if (item instanceof tf.Tensor && !item.isDisposed) item.dispose();
+    once(this, () => {
+      for (const value of Object.values(this)) {
+        for (const item of Array.isArray(value) ? value : [value]) {
+          if (item instanceof Layer) item.dispose();
+          else if (item instanceof tf.Tensor && !item.isDisposed) item.dispose();
+        }
       }
-    }
+    });
   }
 }
 
