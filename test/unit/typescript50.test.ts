@@ -78,6 +78,44 @@ describe("the built package under tslab's TypeScript 5.0.4", () => {
     expect(ours).toEqual([]);
   });
 
+  it("goes through tslab's own converter cell by cell, declarations carried to the next cell", () => {
+    // tslab compiles relative to the working directory; use a folder inside the repository so
+    // that "d2l-ts" resolves through the workspace's node_modules, as in the notebooks folder.
+    mkdirSync(workDir, { recursive: true });
+    const previous = process.cwd();
+    process.chdir(workDir);
+    try {
+      const { createConverter } = require("tslab/dist/converter") as {
+        createConverter: () => {
+          convert: (prevDecl: string, src: string) => {
+            output?: string;
+            declOutput?: string;
+            diagnostics: Array<{ messageText: string }>;
+          };
+          close: () => void;
+        };
+      };
+      const converter = createConverter();
+      try {
+        const first = converter.convert("", cell.replace("export {};", ""));
+        expect(first.diagnostics.map((d) => d.messageText)).toEqual([]);
+        // The second cell uses the first cell's variables through the declarations tslab kept.
+        const second = converter.convert(
+          first.declOutput ?? "",
+          "const again = attention.forward(out, out, out, [1, 2]).add(weights.sum()).square();\nagain.shape;\n",
+        );
+        expect(second.diagnostics.map((d) => d.messageText)).toEqual([]);
+        expect(second.output).toContain("attention.forward");
+        const wrong = converter.convert(first.declOutput ?? "", "attention.forward(out).sqaure();\n");
+        expect(wrong.diagnostics.length).toBeGreaterThan(0);
+      } finally {
+        converter.close();
+      }
+    } finally {
+      process.chdir(previous);
+    }
+  });
+
   it("reports a method tfjs does not have (the check can fail)", () => {
     const errors = diagnosticsOf("wrong.ts", `import * as d2l from "d2l-ts";\nd2l.tf.tensor([1]).sqaure();\nexport {};\n`);
     expect(errors.join("\n")).toMatch(/Property 'sqaure' does not exist/);
