@@ -36,6 +36,22 @@ describe("DotProductAttention and AdditiveAttention (section 11.3)", () => {
     expect(additive.attentionWeights!.arraySync()[0][0].slice(2)).toEqual(Array(8).fill(0));
   });
 
+  it("apply dropout to the weights in training mode, reproducibly after seed()", () => {
+    const q = tf.ones([1, 4, 2]);
+    const v = tf.range(0, 4).reshape([1, 4, 1]).cast("float32");
+    const attention = new DotProductAttention(0.5);
+    const run = (): number[] => {
+      seed(11);
+      return Array.from(attention.forward(q, q, v).dataSync());
+    };
+    const first = run();
+    expect(run()).toEqual(first);
+    // Uniform weights 1/4 over values 0..3: without dropout every output is 1.5.
+    expect(first.some((x) => x !== 1.5)).toBe(true);
+    attention.eval();
+    expect(Array.from(attention.forward(q, q, v).dataSync())).toEqual([1.5, 1.5, 1.5, 1.5]);
+  });
+
   it("free the previous attention weights when replaced and leak nothing", () => {
     const attention = new DotProductAttention(0);
     const q = tf.ones([1, 2, 3]);
