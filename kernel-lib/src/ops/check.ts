@@ -35,6 +35,9 @@ export function describe(value: unknown): string {
     const shape = nestedShape(value);
     return shape ? `an array of shape ${formatShape(shape)}` : "a ragged array";
   }
+  if (ArrayBuffer.isView(value) && "length" in value) {
+    return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<unknown>).length}`;
+  }
   if (typeof value === "number") return String(value);
   if (value === null) return "null";
   return typeof value;

@@ -45,6 +45,9 @@ describe("attention masks (sections 11.6, 11.7)", () => {
       "maskedSoftmax: validLens must be an AttentionMask broadcastable to X of shape (batch, queries, keys) = [2,3,4]; got a mask of shape [1,3,3]",
     );
     expect(() => new AttentionMask([1, 2, 2], [1, 0, 1])).toThrow(/keep must be 4 flags/);
+    expect(() => new AttentionMask([1, 2, 2], new Uint8Array(3))).toThrow(
+      "AttentionMask: keep must be 4 flags for shape [1,2,2]; got a Uint8Array of length 3",
+    );
   });
 
   it("repeats lengths and masks per head like torch.repeat_interleave", () => {

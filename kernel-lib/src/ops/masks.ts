@@ -26,7 +26,7 @@ export class AttentionMask {
   /** Row-major keep flags (1 = keep); do not modify. */
   readonly keep: Uint8Array;
 
-  /** `keep`: row-major flags (nonzero or true = keep), or nested booleans of shape `shape`. */
+  /** `keep`: `shape[0] * shape[1] * shape[2]` row-major flags (nonzero or true = keep). */
   constructor(shape: readonly [number, number, number], keep: ArrayLike<number | boolean>) {
     if (!Array.isArray(shape) || shape.length !== 3 || shape.some((d) => !Number.isInteger(d) || d < 0)) {
       fail("AttentionMask", "shape", "3 sizes (batch | 1, queries | 1, keys)", describe(shape));
