@@ -128,6 +128,6 @@ export function yLabel(box: Box, label: string, offset: number): string {
 }
 
 /** A title centred above `box`. */
-export function title(box: Box, label: string): string {
-  return text(label, { x: box.x + box.width / 2, y: box.y - 6, "text-anchor": "middle", "font-size": FONT.size * 1.2 });
+export function title(box: Box, label: string, size = FONT.size * 1.2): string {
+  return text(label, { x: box.x + box.width / 2, y: box.y - 6, "text-anchor": "middle", "font-size": size });
 }

@@ -129,19 +129,28 @@ function cellTicks(n: number, length: number, labels: string[] | null, reverse: 
 
 const COLORBAR = { gap: 10, width: 10, shrink: 0.6 };
 
+/** Title font size: matplotlib's 12 pt, smaller (down to 7 pt) when neighbouring titles of
+ * narrow panels would run into each other. */
+function fittedTitleSize(title: string, room: number): number {
+  return Math.max(7, Math.min(FONT.size * 1.2, room / (title.length * 0.6)));
+}
+
 /** The SVG fallback of a heatmap payload. */
 export function heatmapSvg(p: HeatmapPayload): string {
   const cmap = resolveColorMap(p.cmap.name);
   if (cmap === null) throw new Error(`unknown colour map '${p.cmap.name}'`);
   const W = p.figsize[0] * 72;
   const H = p.figsize[1] * 72;
-  const colorScale = makeScale("linear", p.colorRange, [1, 0]);
-  const barTicks = numericTicks(colorScale, "linear", H * COLORBAR.shrink);
+  const hasXLabel = p.xlabels.some((l) => l !== "");
+  const bottom = X_TICK_SPACE + (hasXLabel ? FONT.size + LABEL_PAD : 0) + 6;
+  // Like matplotlib's `fig.colorbar(..., ax=axes, shrink=0.6)`: 0.6 of the area the panels
+  // were laid out in (not of the drawn images, which may be flat strips), centred on it.
+  const areaH = H - bottom - 6;
+  const barH = areaH * COLORBAR.shrink;
+  const barTicks = numericTicks(makeScale("linear", p.colorRange, [barH, 0]), "linear", barH);
   const right = COLORBAR.gap + COLORBAR.width + 7 + tickLabelWidth(barTicks) + 6;
   const yTickSample = p.yTickLabels ?? [String(p.height - 1)];
   const left = 7 + tickLabelWidth(yTickSample.map((label) => ({ pos: 0, label }))) + (p.ylabel !== "" ? FONT.size + LABEL_PAD : 0) + 6;
-  const hasXLabel = p.xlabels.some((l) => l !== "");
-  const bottom = X_TICK_SPACE + (hasXLabel ? FONT.size + LABEL_PAD : 0) + 6;
   const titleSpace = p.titles !== null ? FONT.size * 1.2 + 8 : 0;
   const gap = 8;
   // Each panel's slot; rows need room for titles, columns only for the gap (axes are shared).
@@ -180,13 +189,9 @@ export function heatmapSvg(p: HeatmapPayload): string {
       );
       if (r === p.gridRows - 1 && p.xlabels[c] !== "") body.push(xLabel(box, p.xlabels[c]));
       if (c === 0 && p.ylabel !== "") body.push(yLabel(box, p.ylabel, 7 + tickLabelWidth(yTicks) + LABEL_PAD));
-      if (p.titles !== null && p.titles[c] !== "") body.push(titleText(box, p.titles[c]));
+      if (p.titles !== null && p.titles[c] !== "") body.push(titleText(box, p.titles[c], fittedTitleSize(p.titles[c], panelW + gap)));
     }
   }
-  // Like matplotlib's `fig.colorbar(..., ax=axes, shrink=0.6)`: 0.6 of the area the panels
-  // were laid out in (not of the drawn images, which may be flat strips), centred on it.
-  const areaH = H - bottom - 6;
-  const barH = areaH * COLORBAR.shrink;
   body.push(...colorBar(p, cmap.palette, { x: x0 + gridW + COLORBAR.gap, y: 6 + (areaH - barH) / 2, width: COLORBAR.width, height: barH }));
   return svgDocument(W, H, body, heatmapSummary(p));
 }

@@ -191,32 +191,40 @@ function seriesSvg(s: PlotSeries, sx: NumericScale, sy: NumericScale, a: PlotAxe
   return out.length === 0 ? [] : [el("g", { opacity: s.alpha === 1 ? null : s.alpha }, out)];
 }
 
-/** The legend of the labelled series, in the corner of `box` that covers the fewest points
- * (the first four candidates of matplotlib's `loc='best'`, in its order). */
+/** The legend of the labelled series, at the place of `box` that hides the least of the data
+ * (the candidates of matplotlib's `loc='best'`, in its order). */
 function legendSvg(a: PlotAxes, box: Box, sx: NumericScale, sy: NumericScale): string[] {
   const entries = a.series.filter((s) => s.label !== null);
   if (!a.legend || entries.length === 0) return [];
   const width = LEGEND.pad * 2 + LEGEND.handle + LEGEND.gap + Math.max(...entries.map((s) => textWidth(s.label ?? "")));
   const height = LEGEND.pad * 2 + entries.length * LEGEND.lineHeight;
   const inset = 4;
+  const [left, right, top, bottom] = [inset, box.width - width - inset, inset, box.height - height - inset];
+  const [midX, midY] = [(box.width - width) / 2, (box.height - height) / 2];
+  // matplotlib's order: upper right, upper left, lower left, lower right, right, center left,
+  // center right, lower center, upper center, center.
   const corners: Array<[number, number]> = [
-    [box.width - width - inset, inset],
-    [inset, inset],
-    [inset, box.height - height - inset],
-    [box.width - width - inset, box.height - height - inset],
+    [right, top], [left, top], [left, bottom], [right, bottom], [right, midY], [left, midY],
+    [right, midY], [midX, bottom], [midX, top], [midX, midY],
   ];
-  const covered = ([cx, cy]: [number, number]) => {
-    let n = 0;
-    for (const s of a.series) {
-      s.x.forEach((x, k) => {
-        if (!drawable(x, a.xscale) || !drawable(s.y[k], a.yscale)) return;
-        const px = sx(x);
-        const py = sy(s.y[k]);
-        if (px >= cx && px <= cx + width && py >= cy && py <= cy + height) n++;
-      });
-    }
-    return n;
-  };
+  // What the legend would hide: every marker, and points every 4 pt along every line (as
+  // matplotlib's 'best' counts both vertices and line crossings).
+  const ink: Array<[number, number]> = [];
+  for (const s of a.series) {
+    let prev: [number, number] | null = null;
+    s.x.forEach((x, k) => {
+      if (!drawable(x, a.xscale) || !drawable(s.y[k], a.yscale)) { prev = null; return; }
+      const p: [number, number] = [sx(x), sy(s.y[k])];
+      ink.push(p);
+      if (s.line !== null && prev !== null) {
+        const steps = Math.min(200, Math.ceil(Math.hypot(p[0] - prev[0], p[1] - prev[1]) / 4));
+        for (let t = 1; t < steps; t++) ink.push([prev[0] + ((p[0] - prev[0]) * t) / steps, prev[1] + ((p[1] - prev[1]) * t) / steps]);
+      }
+      prev = p;
+    });
+  }
+  const covered = ([cx, cy]: [number, number]) =>
+    ink.reduce((n, [px, py]) => n + (px >= cx && px <= cx + width && py >= cy && py <= cy + height ? 1 : 0), 0);
   let best = corners[0];
   let bestCount = covered(best);
   for (const c of corners.slice(1)) {

@@ -1,0 +1,169 @@
+/**
+ * Figures through the real tslab kernel, executed by nbclient: each figure is ONE display_data
+ * with the custom JSON, the SVG fallback and the text summary; a ProgressBoard is one display
+ * updated in place during training; the SVG fallbacks render in headless Chromium, in the
+ * nbconvert HTML export (through svg_html.py: Debian's nbconvert 6.5 empties inline SVGs) and as
+ * images (the way GitHub and VS Code show them).
+ */
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { decode } from "fast-png";
+import { chromium, type BrowserContext } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  HEATMAP_MIME_TYPE, PLOT_MIME_TYPE, SVG_MIME_TYPE, TEXT_MIME_TYPE, figurePayloadProblems, type PlotPayload,
+} from "d2l-ts-figure-contract";
+import { PYTHON, REPO_ROOT, codeCells, displaysOf, executeNotebook, type Notebook } from "./execute-notebook";
+
+const run = promisify(execFile);
+const FIXTURE = path.join(__dirname, "fixtures", "figures.ipynb");
+const OUT = path.join(REPO_ROOT, "test", "artifacts", "figures");
+const ALL_MIMES = (custom: string) => [custom, SVG_MIME_TYPE, TEXT_MIME_TYPE].sort();
+
+interface Message {
+  cell: number;
+  msg_type: "display_data" | "update_display_data";
+  display_id: string | null;
+  mimes: string[];
+}
+
+let messages: Message[];
+let executed: Notebook;
+let html: string;
+
+beforeAll(async () => {
+  mkdirSync(OUT, { recursive: true });
+  const { stdout } = await run(
+    PYTHON,
+    [path.join(__dirname, "record_messages.py"), FIXTURE, path.join(OUT, "figures.ipynb"), path.join(OUT, "figures.html")],
+    { cwd: REPO_ROOT, maxBuffer: 256 * 1024 * 1024 },
+  );
+  messages = (JSON.parse(stdout) as { messages: Message[] }).messages;
+  executed = JSON.parse(readFileSync(path.join(OUT, "figures.ipynb"), "utf8")) as Notebook;
+  html = readFileSync(path.join(OUT, "figures.html"), "utf8");
+}, 240_000);
+
+const HEATMAP_CELLS = [1, 4];
+const PLOT_CELL = 2;
+const BOARD_CELL = 3;
+
+describe("figures in the tslab kernel", () => {
+  it("sends each figure as ONE display_data holding all three MIME types", () => {
+    for (const [cell, custom] of [[1, HEATMAP_MIME_TYPE], [PLOT_CELL, PLOT_MIME_TYPE], [4, HEATMAP_MIME_TYPE]] as const) {
+      const sent = messages.filter((m) => m.cell === cell);
+      expect(sent).toEqual([{ cell, msg_type: "display_data", display_id: null, mimes: ALL_MIMES(custom) }]);
+      const outputs = codeCells(executed)[cell].outputs ?? [];
+      expect(outputs).toHaveLength(1);
+      expect(Object.keys(outputs[0].data ?? {}).sort()).toEqual(ALL_MIMES(custom));
+      expect(figurePayloadProblems(custom, outputs[0].data?.[custom])).toEqual([]);
+    }
+  });
+
+  it("shows a ProgressBoard as one display that training updates in place", () => {
+    const sent = messages.filter((m) => m.cell === BOARD_CELL);
+    expect(sent.length).toBeGreaterThanOrEqual(4);
+    const id = sent[0].display_id;
+    expect(id).toMatch(/^d2l-ts-progress-board-\d+$/);
+    expect(sent[0].msg_type).toBe("display_data");
+    for (const m of sent.slice(1)) {
+      expect(m).toEqual({ cell: BOARD_CELL, msg_type: "update_display_data", display_id: id, mimes: ALL_MIMES(PLOT_MIME_TYPE) });
+    }
+    // nbclient folded every update into the one output, which now holds the final curves.
+    const outputs = displaysOf(codeCells(executed)[BOARD_CELL]);
+    expect(outputs).toHaveLength(1);
+    const payload = outputs[0].data?.[PLOT_MIME_TYPE] as PlotPayload;
+    expect(figurePayloadProblems(PLOT_MIME_TYPE, payload)).toEqual([]);
+    const series = Object.fromEntries(payload.axes[0].series.map((s) => [s.label, s]));
+    expect(Object.keys(series)).toEqual(["train_loss", "val_loss"]);
+    expect(series.val_loss.x).toEqual([1, 2, 3]); // one validation point per epoch
+    expect(series.train_loss.x.length + series.val_loss.x.length).toBe(sent.length); // one redraw per averaged point
+    expect(payload.axes[0].xlabel).toBe("epoch");
+    expect(payload.axes[0].xlim).toEqual([0, 3]);
+  });
+
+  it("escapes labels in the SVG and in the HTML export", () => {
+    const svg = String(codeCells(executed)[4].outputs?.[0].data?.[SVG_MIME_TYPE]);
+    expect(svg).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;more&#39;");
+    expect(svg).not.toContain("<script");
+    expect(html).not.toContain("<script>alert(");
+  });
+
+  it("runs clean under the project's notebook harness with figure checks", async () => {
+    const nb = await executeNotebook(FIXTURE, { checkFigures: true, timeoutSeconds: 180 });
+    expect(codeCells(nb).map((c) => displaysOf(c).length)).toEqual([0, 1, 1, 1, 1]);
+  }, 240_000);
+});
+
+describe("SVG fallbacks in headless Chromium", () => {
+  let context: BrowserContext;
+  let profile: string;
+
+  beforeAll(async () => {
+    profile = mkdtempSync(path.join(tmpdir(), "d2l-figures-chromium-"));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: "/usr/bin/chromium",
+      headless: true,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    rmSync(profile, { recursive: true, force: true });
+  });
+
+  /** Pixels of a PNG screenshot close to `rgb` (within 12 per channel). */
+  function countColor(png: Buffer, rgb: [number, number, number]): number {
+    const img = decode(png);
+    let n = 0;
+    for (let k = 0; k < img.width * img.height; k++) {
+      const p = k * img.channels;
+      if (Math.abs(img.data[p] - rgb[0]) <= 12 && Math.abs(img.data[p + 1] - rgb[1]) <= 12 && Math.abs(img.data[p + 2] - rgb[2]) <= 12) n++;
+    }
+    return n;
+  }
+
+  it("renders every figure in the nbconvert HTML export", async () => {
+    const page = await context.newPage();
+    await page.goto(`file://${path.join(OUT, "figures.html")}`);
+    const images = page.locator(".jp-RenderedSVG img");
+    await expect.poll(() => images.count()).toBe(4);
+    const kinds: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const img = images.nth(i);
+      await img.evaluate((e: HTMLImageElement) => e.decode());
+      const box = await img.boundingBox();
+      expect(box!.width).toBeGreaterThan(150);
+      expect(box!.height).toBeGreaterThan(150);
+      const shot = await img.screenshot({ path: path.join(OUT, `html-figure-${i}.png`) });
+      const darkRed = countColor(shot, [0x67, 0x00, 0x0d]); // the darkest Reds cells
+      const blue = countColor(shot, [0x1f, 0x77, 0xb4]); // the first line (C0)
+      kinds.push(darkRed > 20 ? "heatmap" : blue > 20 ? "plot" : "blank");
+    }
+    expect(kinds).toEqual(["heatmap", "plot", "plot", "heatmap"]);
+    await page.close();
+  });
+
+  it("renders each SVG as an image, the way GitHub and VS Code show it", async () => {
+    const page = await context.newPage();
+    for (const [k, cell] of [...HEATMAP_CELLS, PLOT_CELL].entries()) {
+      const svg = String(codeCells(executed)[cell].outputs?.[0].data?.[SVG_MIME_TYPE]);
+      const file = path.join(OUT, `figure-${cell}.svg`);
+      writeFileSync(file, svg);
+      await page.setContent(`<html><body style="margin:0;background:#fff"><img id="f" src="data:image/svg+xml;base64,${Buffer.from(svg).toString("base64")}"></body></html>`);
+      const size = await page.locator("#f").evaluate(async (img: HTMLImageElement) => {
+        await img.decode();
+        return [img.naturalWidth, img.naturalHeight];
+      });
+      expect(size[0]).toBeGreaterThan(150);
+      expect(size[1]).toBeGreaterThan(150);
+      const shot = await page.locator("#f").screenshot({ path: path.join(OUT, `img-figure-${k}.png`) });
+      const ink = countColor(shot, [0, 0, 0]);
+      expect(ink).toBeGreaterThan(100); // axes, ticks and labels are drawn
+    }
+    await page.close();
+  });
+});
