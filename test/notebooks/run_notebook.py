@@ -24,9 +24,11 @@ Options:
                    lines then go to stderr
   --timeout SEC    per-cell timeout (default 120)
   --kernel NAME    kernel to use (default: tslab)
+  --cell-times     print each code cell's wall time
   --check-figures  fail when a figure output lacks one of its three representations
                    (custom +json MIME type, image/svg+xml, text/plain)
-Exit status: 0 when every notebook ran clean, 1 on the first failing notebook, 2 on bad usage.
+Each notebook stops at its first failing cell; the run goes on with the next notebook.
+Exit status: 0 when every notebook ran clean, 1 when any failed, 2 on bad usage.
 """
 from __future__ import annotations
 
@@ -101,14 +103,21 @@ def figure_problems(outputs: list) -> list[str]:
     return problems
 
 
-def execute(nb, nb_path: Path, kernel: str, timeout: int, check_figures: bool):
+def execute(nb, nb_path: Path, kernel: str, timeout: int, check_figures: bool, cell_log=None):
     """Runs the notebook `nb` (read from nb_path) in place; returns (seconds, code cells run).
 
     On failure the cells run so far keep their outputs, so the caller can still save `nb`."""
     shown = os.path.relpath(nb_path)
     failure: list[str] = []
+    cell_started: dict[int, float] = {}
+
+    def on_cell_execute(cell, cell_index):
+        cell_started[cell_index] = time.monotonic()
 
     def on_cell_executed(cell, cell_index, execute_reply):
+        if cell_log is not None and cell_index in cell_started:
+            elapsed = time.monotonic() - cell_started[cell_index]
+            print(f"    cell {cell_index:3d} {elapsed:6.2f} s  {first_line(cell.source)[:70]}", file=cell_log, flush=True)
         status = execute_reply["content"].get("status")
         err = stderr_text(cell.outputs)
         errors = error_text(cell.outputs)
@@ -142,6 +151,7 @@ def execute(nb, nb_path: Path, kernel: str, timeout: int, check_figures: bool):
         resources={"metadata": {"path": str(nb_path.parent.resolve())}},
         record_timing=False,  # executed copies of two runs stay byte-identical
         allow_errors=False,
+        on_cell_execute=on_cell_execute,
         on_cell_executed=on_cell_executed,
     )
     started = time.monotonic()
@@ -158,20 +168,41 @@ def execute(nb, nb_path: Path, kernel: str, timeout: int, check_figures: bool):
     return time.monotonic() - started, client.code_cells_executed
 
 
+# MathJax for the HTML export: Debian's nbconvert points at a local copy from libjs-mathjax; when
+# that package is absent, use the CDN that upstream nbconvert uses.
+LOCAL_MATHJAX = Path("/usr/share/javascript/mathjax/MathJax.js")
+CDN_MATHJAX = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/MathJax.js"
+
+
 def export_html(nb, path: Path, shown: str) -> None:
-    """Writes the nbconvert HTML export and checks that every SVG figure made it into the page."""
+    """Writes the nbconvert HTML export and checks that every SVG figure made it into the page.
+
+    nbconvert 6.5 passes inline SVG through its HTML sanitizer, which strips every drawing element
+    (a blank figure). The lab template shows `output.svg_filename` as an <img> instead, which needs
+    no sanitizing (an image cannot run scripts); pointing it at a data: URI keeps the page
+    self-contained."""
+    import base64
+    import copy
+
     from nbconvert import HTMLExporter
 
-    body, _ = HTMLExporter().from_notebook_node(nb)
+    export = copy.deepcopy(nb)
+    figures = 0
+    for cell in export.cells:
+        for o in cell.get("outputs", []):
+            svg = o.get("data", {}).get(SVG_MIME)
+            if svg is None:
+                continue
+            text = "".join(svg) if isinstance(svg, list) else svg
+            o["svg_filename"] = "data:image/svg+xml;base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
+            figures += 1
+    exporter = HTMLExporter()
+    mathjax = LOCAL_MATHJAX if LOCAL_MATHJAX.is_file() else None
+    exporter.mathjax_url = (mathjax.as_uri() if mathjax else CDN_MATHJAX) + "?config=TeX-AMS_CHTML-full,Safe"
+    body, _ = exporter.from_notebook_node(export)
     path.write_text(body, encoding="utf-8")
-    figures = sum(
-        1
-        for cell in nb.cells
-        for o in cell.get("outputs", [])
-        if SVG_MIME in o.get("data", {})
-    )
-    shown_in_html = body.count("<svg")
-    if shown_in_html < figures:
+    shown_in_html = body.count('<img src="data:image/svg+xml;base64,')
+    if shown_in_html != figures:
         raise NotebookFailure(
             f"{shown}: the HTML export shows {shown_in_html} SVG images but the notebook has {figures} figures"
         )
@@ -187,6 +218,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--timeout", type=int, default=120)
     parser.add_argument("--kernel", default="tslab")
     parser.add_argument("--check-figures", action="store_true")
+    parser.add_argument("--cell-times", action="store_true")
     args = parser.parse_args(argv)
     if args.json and len(args.notebooks) != 1:
         parser.error("--json takes exactly one notebook")
@@ -200,6 +232,7 @@ def main(argv: list[str]) -> int:
         args.out_dir.mkdir(parents=True, exist_ok=True)
 
     total = 0.0
+    failures: list[str] = []
     for nb_path in args.notebooks:
         out_path = None
         if args.out_dir:
@@ -208,25 +241,28 @@ def main(argv: list[str]) -> int:
             out_path.parent.mkdir(parents=True, exist_ok=True)
         nb = nbformat.read(str(nb_path), as_version=4)
         try:
-            seconds, cells = execute(nb, nb_path, args.kernel, args.timeout, args.check_figures)
+            seconds, cells = execute(
+                nb, nb_path, args.kernel, args.timeout, args.check_figures, log if args.cell_times else None
+            )
+            if out_path is not None and args.html:
+                export_html(nb, out_path.with_suffix(".html"), os.path.relpath(nb_path))
         except NotebookFailure as e:
+            # Keep going: one run reports every failing notebook. The partial copy helps debugging.
             if out_path is not None:
                 nbformat.write(nb, str(out_path))
             print(f"FAILED {e}", file=sys.stderr, flush=True)
-            return 1
+            failures.append(os.path.relpath(nb_path))
+            continue
         total += seconds
         if out_path is not None:
             nbformat.write(nb, str(out_path))
-            if args.html:
-                try:
-                    export_html(nb, out_path.with_suffix(".html"), os.path.relpath(nb_path))
-                except NotebookFailure as e:
-                    print(f"FAILED {e}", file=sys.stderr, flush=True)
-                    return 1
         print(f"ok  {os.path.relpath(nb_path)}  {seconds:6.1f} s  ({cells} code cells)", file=log, flush=True)
         if args.json:
             json.dump(nb, sys.stdout)
             sys.stdout.write("\n")
+    if failures:
+        print(f"{len(failures)} of {len(args.notebooks)} notebooks failed: {', '.join(failures)}", file=sys.stderr, flush=True)
+        return 1
     if len(args.notebooks) > 1:
         print(f"all {len(args.notebooks)} notebooks ran clean in {total:.1f} s", file=log, flush=True)
     return 0
