@@ -20,6 +20,7 @@ import { PYTHON, REPO_ROOT, codeCells, displaysOf, executeNotebook, type Noteboo
 
 const run = promisify(execFile);
 const FIXTURE = path.join(__dirname, "fixtures", "figures.ipynb");
+const DENO_FIXTURE = path.join(__dirname, "fixtures", "figures-deno.ipynb");
 const OUT = path.join(REPO_ROOT, "test", "artifacts", "figures");
 const ALL_MIMES = (custom: string) => [custom, SVG_MIME_TYPE, TEXT_MIME_TYPE].sort();
 
@@ -34,15 +35,20 @@ let messages: Message[];
 let executed: Notebook;
 let html: string;
 
-beforeAll(async () => {
-  mkdirSync(OUT, { recursive: true });
+/** Executes `fixture` with record_messages.py; returns the display messages and the notebook. */
+async function record(fixture: string, name: string, env: NodeJS.ProcessEnv = process.env): Promise<[Message[], Notebook]> {
+  const out = path.join(OUT, `${name}.ipynb`);
   const { stdout } = await run(
     PYTHON,
-    [path.join(__dirname, "record_messages.py"), FIXTURE, path.join(OUT, "figures.ipynb"), path.join(OUT, "figures.html")],
-    { cwd: REPO_ROOT, maxBuffer: 256 * 1024 * 1024 },
+    [path.join(__dirname, "record_messages.py"), fixture, out, path.join(OUT, `${name}.html`)],
+    { cwd: REPO_ROOT, maxBuffer: 256 * 1024 * 1024, env },
   );
-  messages = (JSON.parse(stdout) as { messages: Message[] }).messages;
-  executed = JSON.parse(readFileSync(path.join(OUT, "figures.ipynb"), "utf8")) as Notebook;
+  return [(JSON.parse(stdout) as { messages: Message[] }).messages, JSON.parse(readFileSync(out, "utf8")) as Notebook];
+}
+
+beforeAll(async () => {
+  mkdirSync(OUT, { recursive: true });
+  [messages, executed] = await record(FIXTURE, "figures");
   html = readFileSync(path.join(OUT, "figures.html"), "utf8");
 }, 240_000);
 
@@ -165,5 +171,50 @@ describe("SVG fallbacks in headless Chromium", () => {
       expect(ink).toBeGreaterThan(100); // axes, ticks and labels are drawn
     }
     await page.close();
+  });
+});
+
+describe("figures in Deno's Jupyter kernel (deno npm package)", () => {
+  let denoMessages: Message[];
+  let denoExecuted: Notebook;
+
+  beforeAll(async () => {
+    // A kernelspec of our own under test/artifacts (JUPYTER_PATH), so nothing global changes;
+    // the same argv `deno jupyter --install` writes.
+    const deno = path.join(path.dirname(require.resolve("deno/package.json")), "deno");
+    const specDir = path.join(REPO_ROOT, "test", "artifacts", "jupyter", "kernels", "deno");
+    mkdirSync(specDir, { recursive: true });
+    writeFileSync(path.join(specDir, "kernel.json"), JSON.stringify({
+      argv: [deno, "jupyter", "--kernel", "--conn", "{connection_file}"], display_name: "Deno", language: "typescript",
+    }));
+    [denoMessages, denoExecuted] = await record(DENO_FIXTURE, "figures-deno", { ...process.env, JUPYTER_PATH: path.dirname(path.dirname(specDir)) });
+  }, 240_000);
+
+  it("routes figures through Deno.jupyter.display", () => {
+    expect(codeCells(denoExecuted)[0].outputs?.map((o) => o.text).join("")).toBe("deno\n");
+  });
+
+  it("sends the same single-message bundles and one live ProgressBoard display as tslab", () => {
+    for (const cell of [1, 2, 4]) {
+      expect(denoMessages.filter((m) => m.cell === cell).map((m) => m.msg_type)).toEqual(["display_data"]);
+    }
+    const board = denoMessages.filter((m) => m.cell === BOARD_CELL);
+    expect(board[0].msg_type).toBe("display_data");
+    expect(board.slice(1).every((m) => m.msg_type === "update_display_data" && m.display_id === board[0].display_id)).toBe(true);
+    expect(board.length).toBeGreaterThanOrEqual(4);
+    // Same seed, same code: byte-identical figures in both kernels.
+    for (const cell of [1, 2, 3, 4]) {
+      const [deno] = displaysOf(codeCells(denoExecuted)[cell]);
+      const [tslab] = displaysOf(codeCells(executed)[cell]);
+      expect(deno.data).toEqual(tslab.data);
+    }
+  });
+
+  it("displays a Figure that ends a cell through [Symbol.for(\"Jupyter.display\")]", () => {
+    const outputs = codeCells(denoExecuted)[5].outputs ?? [];
+    expect(outputs).toHaveLength(1);
+    expect(outputs[0].output_type).toBe("execute_result");
+    expect(Object.keys(outputs[0].data ?? {}).sort()).toEqual(ALL_MIMES(HEATMAP_MIME_TYPE));
+    expect(figurePayloadProblems(HEATMAP_MIME_TYPE, outputs[0].data?.[HEATMAP_MIME_TYPE])).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ the message type, the display id and the MIME types. It fails like run_notebook.
 execute_reply that is not `ok` (tslab answers `abort` after an error) and on any stderr output.
 
 Usage: /usr/bin/python3 test/notebooks/record_messages.py NOTEBOOK OUT.ipynb [OUT.html]
+The kernel is the notebook's kernelspec name (tslab by default).
 Prints {"messages": [...]} as JSON; writes the executed notebook (and its nbconvert HTML export).
 """
 from __future__ import annotations
@@ -47,12 +48,14 @@ def main(argv: list[str]) -> int:
     def on_cell_executed(cell, cell_index, execute_reply):
         status = execute_reply["content"].get("status")
         stderr = "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stderr")
+        # Deno's kernel reports exceptions as `error` outputs rather than stderr.
+        stderr += "".join(f"{o.get('ename')}: {o.get('evalue')}\n" for o in cell.outputs if o.get("output_type") == "error")
         if status != "ok" or stderr:
             problems.append(f"{source}: cell {cell_index} status {status!r}; stderr:\n{stderr}")
             raise RuntimeError(problems[-1])
 
     client = RecordingClient(
-        nb, kernel_name="tslab", timeout=180, record_timing=False, allow_errors=False,
+        nb, kernel_name=nb.metadata.get("kernelspec", {}).get("name", "tslab"), timeout=180, record_timing=False, allow_errors=False,
         resources={"metadata": {"path": str(source.parent.resolve())}}, on_cell_executed=on_cell_executed,
     )
     try:
