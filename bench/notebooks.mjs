@@ -1,2 +1,66 @@
-// placeholder replaced below
-export function timeNotebooks() { return []; }
+// End-to-end notebook timings for bench/run.mjs: each of our chapter notebooks executed with the
+// tslab kernel, and the book's PyTorch sections 11.2 and 11.3 (bench/book_sections.py) executed
+// with ipykernel, all through the project's notebook harness (test/notebooks/run_notebook.py), one
+// fresh kernel per notebook. Times are wall clock, kernel start-up included.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+
+const PYTHON = "/usr/bin/python3";
+
+/** Our notebook that covers the same section as each of the book's generated notebooks. */
+const COUNTERPARTS = [
+  { book: "book-11.2.ipynb", section: "11.2", ours: /attention-pooling/ },
+  { book: "book-11.3.ipynb", section: "11.3", ours: /attention-scoring/ },
+];
+
+function execute(root, notebook, kernel) {
+  const args = [join(root, "test", "notebooks", "run_notebook.py"), "--timeout", "1200"];
+  if (kernel) args.push("--kernel", kernel);
+  const start = performance.now();
+  const result = spawnSync(PYTHON, [...args, notebook], { cwd: root, encoding: "utf8", maxBuffer: 1 << 26 });
+  const seconds = (performance.now() - start) / 1000;
+  if (result.status !== 0) {
+    const why = `${result.stdout}\n${result.stderr}`.trim().split("\n").filter((l) => /FAILED|Error|error/.test(l)).slice(0, 2).join(" | ");
+    return { seconds, error: why || `exit status ${result.status}` };
+  }
+  return { seconds };
+}
+
+export function timeNotebooks(root, say) {
+  const results = [];
+  const ours = readdirSync(join(root, "notebooks"))
+    .filter((f) => f.endsWith(".ipynb"))
+    .sort();
+  for (const file of ours) {
+    const counterpart = COUNTERPARTS.find((c) => c.ours.test(file));
+    const r = execute(root, join(root, "notebooks", file));
+    results.push({
+      name: `notebooks/${file}`,
+      kernel: "tslab (d2l-ts)",
+      ...r,
+      compare: counterpart ? `book ${counterpart.section} (PyTorch)` : "",
+    });
+    say(`  ${file}: ${r.error ? `failed (${r.error})` : `${r.seconds.toFixed(1)} s`}`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), "d2l-bench-book-"));
+  try {
+    const made = spawnSync(PYTHON, [join(root, "bench", "book_sections.py"), dir], { encoding: "utf8" });
+    if (made.status !== 0) throw new Error(made.stderr);
+    for (const c of COUNTERPARTS) {
+      const r = execute(root, join(dir, c.book), "python3");
+      const ourFile = ours.find((f) => c.ours.test(f));
+      results.push({
+        name: `book ${c.section} (PyTorch, bench/book_sections.py)`,
+        kernel: "ipykernel (torch)",
+        ...r,
+        compare: ourFile ? `notebooks/${ourFile}` : "",
+      });
+      say(`  ${basename(c.book)}: ${r.error ? `failed (${r.error})` : `${r.seconds.toFixed(1)} s`}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return results;
+}

@@ -6,9 +6,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as d2l from "../../kernel-lib/src";
-import { fastKernelsEnabled, fastKernelThreads, useFastKernels } from "../../kernel-lib/src/fast";
+import {
+  fastKernelsEnabled,
+  fastKernelsUnavailableReason,
+  fastKernelThreads,
+  useFastKernels,
+} from "../../kernel-lib/src/fast";
 import { maskedSoftmaxBackwardFast, maskedSoftmaxForwardFast } from "../../kernel-lib/src/fast/softmax";
-import { maskedSoftmaxBackward, maskedSoftmaxForward } from "../../kernel-lib/src/ops/masked-softmax";
+import {
+  getMaskedSoftmaxKernels,
+  maskedSoftmaxBackward,
+  maskedSoftmaxForward,
+} from "../../kernel-lib/src/ops/masked-softmax";
 
 const tf = d2l.tf;
 type Tensor = d2l.tf.Tensor;
@@ -113,6 +122,12 @@ afterAll(() => {
 });
 
 describe("useFastKernels", () => {
+  it("is on by default once d2l-ts is imported (unless D2L_FAST_KERNELS=0)", () => {
+    expect(fastKernelsUnavailableReason()).toBeNull();
+    expect(fastKernelsEnabled()).toBe(true);
+    expect(getMaskedSoftmaxKernels().forward).toBe(maskedSoftmaxForwardFast);
+  });
+
   it("swaps tfjs's CPU kernels in and out through the kernel registry", () => {
     useFastKernels(false);
     expect(fastKernelsEnabled()).toBe(false);
@@ -123,6 +138,8 @@ describe("useFastKernels", () => {
     expect(fast).not.toBe(reference);
     useFastKernels(false);
     expect(tf.getKernel("BatchMatMul", "cpu")!.kernelFunc).toBe(reference);
+    expect(getMaskedSoftmaxKernels().forward).toBe(maskedSoftmaxForward);
+    expect(fastKernelsUnavailableReason()).toMatch(/useFastKernels\(false\)/);
     useFastKernels(true);
   });
 
@@ -287,6 +304,13 @@ describe("broadcasting Add, Sub, Multiply, RealDiv", () => {
       tf.dispose([a, b]);
     });
   }
+
+  it("accepts float32 tensors whose data tfjs keeps in another typed array (a cast from bool)", () => {
+    const x = normal([3, 4]);
+    const { reference, fast } = bothWays(() => tf.mul(x, tf.cast(tf.greater(x, 0), "float32")));
+    expectClose(fast[0], reference[0], "x * (x > 0)", 0, 0);
+    x.dispose();
+  });
 
   it("keeps int32 arithmetic in tfjs's kernels", () => {
     useFastKernels(true);

@@ -6,11 +6,16 @@ export interface CpuBackend {
   makeTensorInfo(shape: number[], dtype: DataType, values?: Float32Array): TensorInfo;
 }
 
-/** The float32 values behind a tensor of the CPU backend. */
+/**
+ * The values behind a float32 tensor of the CPU backend as a Float32Array. Usually they are one
+ * already; some of tfjs's kernels (e.g. a cast from bool) keep another typed array under the
+ * float32 dtype, which is converted here.
+ */
 export function cpuValues(backend: CpuBackend, t: TensorInfo): Float32Array {
   const values = backend.data.get(t.dataId).values;
-  if (!(values instanceof Float32Array)) {
-    throw new Error(`d2l-ts fast kernels: expected float32 data for a tensor of shape [${t.shape}]`);
+  if (values instanceof Float32Array) return values;
+  if (ArrayBuffer.isView(values) && !(values instanceof DataView)) {
+    return Float32Array.from(values as unknown as ArrayLike<number>);
   }
-  return values;
+  throw new Error(`d2l-ts fast kernels: no numeric data for a ${t.dtype} tensor of shape [${t.shape}]`);
 }
