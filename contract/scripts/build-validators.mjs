@@ -10,7 +10,19 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const readSchema = (name) => JSON.parse(readFileSync(join(root, "schema", name), "utf8"));
+// Titles and descriptions document the shipped JSON files; the compiled validators (which embed
+// the schema) do not need them, and the extension's bundle is smaller without.
+function withoutDocs(schema, inProperties = false) {
+  if (Array.isArray(schema)) return schema.map((s) => withoutDocs(s));
+  if (schema === null || typeof schema !== "object") return schema;
+  const out = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (!inProperties && (key === "title" || key === "description")) continue;
+    out[key] = withoutDocs(value, !inProperties && (key === "properties" || key === "definitions"));
+  }
+  return out;
+}
+const readSchema = (name) => withoutDocs(JSON.parse(readFileSync(join(root, "schema", name), "utf8")));
 const heatmap = readSchema("heatmap.v1.schema.json");
 const plot = readSchema("plot.v1.schema.json");
 

@@ -162,6 +162,23 @@ describe("contract module", () => {
     expect(readFileSync(join(root, "generated/validators.js"), "utf8")).not.toMatch(/new Function|require\(/);
   });
 
+  it("bundles for the browser (the JupyterLab extension) without Node built-ins, small", async () => {
+    const { build } = await import("esbuild");
+    const result = await build({
+      stdin: { contents: 'import { isPlotPayload } from "d2l-ts-figure-contract"; (globalThis as any).check = isPlotPayload;', loader: "ts", resolveDir: join(__dirname, "..") },
+      bundle: true,
+      platform: "browser",
+      format: "esm",
+      minify: true,
+      write: false,
+      logLevel: "silent",
+    });
+    const code = result.outputFiles[0].text;
+    expect(code).not.toMatch(/require\(|new Function/);
+    // ~52 kB minified (ajv itself would add well over 100 kB): a guard against pulling in ajv.
+    expect(code.length).toBeLessThan(64_000);
+  });
+
   it("ships schemas whose $id names the version", () => {
     for (const kind of ["heatmap", "plot"]) {
       const schema = JSON.parse(readFileSync(join(__dirname, `../schema/${kind}.v1.schema.json`), "utf8")) as { $id: string };

@@ -117,6 +117,19 @@ describe("format strings", () => {
   });
 });
 
+describe("the built package", () => {
+  it("loads with require() in plain Node (as tslab loads it) and draws without ES-module dependencies", () => {
+    const script = `
+      const d2l = require("d2l-ts");
+      const f = d2l.plotFigure([0, 1, 2], [1, 0, 1], { legend: ["v"] });
+      const h = d2l.heatmapFigure([[[[0, 1], [1, 0]]]], { cmap: "Blues" });
+      const esm = Object.keys(require.cache).filter((k) => /node_modules\\/(d3-|fast-png|fflate)/.test(k));
+      console.log(JSON.stringify({ plot: String(f), heat: String(h), kernel: d2l.detectKernel(), esm }));`;
+    const out = JSON.parse(execFileSync(process.execPath, ["-e", script], { encoding: "utf8", cwd: __dirname }));
+    expect(out).toEqual({ plot: "Plot v (3 points)", heat: "Heatmap of 2×2 (rows: —, columns: —), Blues from 0 to 1", kernel: "node", esm: [] });
+  });
+});
+
 describe("colour maps", () => {
   it("match matplotlib's Reds and Blues within 6/255 at every payload stop", () => {
     const script = `
