@@ -10,13 +10,21 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { decode } from "fast-png";
+// fast-png declares its types only through an `exports` map, which Node10 resolution ignores.
+import type * as FastPng from "fast-png/lib/index";
 import { chromium, type BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   HEATMAP_MIME_TYPE, PLOT_MIME_TYPE, SVG_MIME_TYPE, TEXT_MIME_TYPE, figurePayloadProblems, type PlotPayload,
 } from "d2l-ts-figure-contract";
 import { PYTHON, REPO_ROOT, codeCells, displaysOf, executeNotebook, type Notebook } from "./execute-notebook";
+
+// Loaded at run time by name: vitest resolves the ES module; the types come from the import above.
+const FAST_PNG = "fast-png";
+let decode: typeof FastPng.decode;
+beforeAll(async () => {
+  ({ decode } = (await import(FAST_PNG)) as typeof FastPng);
+});
 
 const run = promisify(execFile);
 const FIXTURE = path.join(__dirname, "fixtures", "figures.ipynb");

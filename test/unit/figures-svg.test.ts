@@ -3,14 +3,22 @@
  * its raster really holds the colour-mapped values.
  */
 import { DOMParser } from "@xmldom/xmldom";
-import { decode } from "fast-png";
-import { describe, expect, it } from "vitest";
+// fast-png declares its types only through an `exports` map, which Node10 resolution ignores.
+import type * as FastPng from "fast-png/lib/index";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   HEATMAP_MIME_TYPE, PLOT_MIME_TYPE, SVG_MIME_TYPE, TEXT_MIME_TYPE, heatmapPayloadProblems, plotPayloadProblems,
 } from "d2l-ts-figure-contract";
 import { heatmapFigure, panelsFigure, plotFigure } from "../../kernel-lib/src/display";
 import { ProgressBoard } from "../../kernel-lib/src/training/progress-board";
 import { setNodeDisplayHandler } from "../../kernel-lib/src/kernel";
+
+// Loaded at run time by name: vitest resolves the ES module; the types come from the import above.
+const FAST_PNG = "fast-png";
+let decode: typeof FastPng.decode;
+beforeAll(async () => {
+  ({ decode } = (await import(FAST_PNG)) as typeof FastPng);
+});
 
 /** Parses strictly: any error of the XML parser fails the test. (Its only warning, "replacement
  * character detected", is about U+FFFD, which we write on purpose for forbidden characters.) */

@@ -1,6 +1,7 @@
 import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { setNodeDisplayHandler, type MimeBundle, type PublishOptions } from "../kernel/publish";
+import type { MimeBundle } from "../figures";
+import { setNodeDisplayHandler, type PublishOptions } from "../kernel/publish";
 import { ProgressBoard } from "../training/progress-board";
 import { heatmapFigure } from "./heatmaps";
 import { plot, plotFigure } from "./plot";
