@@ -6,7 +6,14 @@ import type { Matrix } from "../figures";
 import { D2lArgumentError, describe, fail, formatShape, nestedShape } from "../ops/check";
 import { tf } from "../tf";
 
+/** One series: a 1-D tensor or array of numbers. */
 export type NumberSeries = tf.Tensor | ArrayLike<number>;
+
+/** What `plot` takes for X and Y: one series, a 2-D tensor (one series per row), or a list of series. */
+export type SeriesData = NumberSeries | ReadonlyArray<NumberSeries>;
+
+/** The book's 4-D `matrices` `(rows, cols, queries, keys)`: a tensor or nested arrays. */
+export type MatrixGrid = tf.Tensor | ReadonlyArray<ReadonlyArray<ReadonlyArray<ArrayLike<number>>>>;
 
 /** Values of a tensor or a (nested) number array, row-major, and its shape. */
 function valuesAndShape(fn: string, arg: string, value: unknown): { values: Float64Array; shape: number[] } {

@@ -2,7 +2,7 @@
 import type { HeatmapPayload } from "d2l-ts-figure-contract";
 import { COLORMAP_NAMES, heatmapBundle, heatmapPayload } from "../figures";
 import { fail } from "../ops/check";
-import { asArgumentError, expectFigsize, expectRange, expectString, expectStrings, toMatrixGrid } from "./convert";
+import { asArgumentError, expectFigsize, expectRange, expectString, expectStrings, toMatrixGrid, type MatrixGrid } from "./convert";
 import { Figure } from "./figure";
 
 export interface HeatmapOptions {
@@ -28,7 +28,7 @@ export interface HeatmapOptions {
  * Section 11.1: the heatmaps of `matrices` `(rows, cols, queries, keys)` as one figure, not yet
  * shown. Panels share their axes and one colour range.
  */
-export function heatmapFigure(matrices: unknown, options: HeatmapOptions = {}): Figure<HeatmapPayload> {
+export function heatmapFigure(matrices: MatrixGrid, options: HeatmapOptions = {}): Figure<HeatmapPayload> {
   const fn = "showHeatmaps";
   const grid = toMatrixGrid(fn, "matrices", matrices);
   const cols = grid[0].length;
@@ -60,6 +60,6 @@ export function heatmapFigure(matrices: unknown, options: HeatmapOptions = {}): 
  * Section 11.1 (`d2l.show_heatmaps`): shows the heatmaps of `matrices` `(rows, cols, queries,
  * keys)` — one Jupyter output holding the interactive figure, its SVG fallback and a summary.
  */
-export function showHeatmaps(matrices: unknown, options: HeatmapOptions = {}): void {
+export function showHeatmaps(matrices: MatrixGrid, options: HeatmapOptions = {}): void {
   heatmapFigure(matrices, options).display();
 }

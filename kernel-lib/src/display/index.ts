@@ -1,5 +1,6 @@
 // The public figure API: build a figure from tensors or arrays, then publish it (kernel adapter).
 export { Figure } from "./figure";
+export type { MatrixGrid, NumberSeries, SeriesData } from "./convert";
 export { showHeatmaps, heatmapFigure, type HeatmapOptions } from "./heatmaps";
 export { plot, plotFigure, plotPanels, panelsFigure, type AxesOptions, type PlotOptions, type PanelSpec, type PanelGridOptions } from "./plot";
 export { detectKernel, publishDisplay, setNodeDisplayHandler, KernelDisplayError, type KernelKind, type PublishOptions } from "../kernel";

@@ -3,7 +3,7 @@ import type { PlotPayload } from "d2l-ts-figure-contract";
 import { parseFormat, plotBundle, plotPayload, type AxesInput, type SeriesInput } from "../figures";
 import { describe, fail } from "../ops/check";
 import {
-  asArgumentError, expectFigsize, expectRange, expectScale, expectString, toSeriesList,
+  asArgumentError, expectFigsize, expectRange, expectScale, expectString, toSeriesList, type SeriesData,
 } from "./convert";
 import { Figure } from "./figure";
 
@@ -33,8 +33,8 @@ export interface PlotOptions extends AxesOptions {
 
 /** One panel's data and options for `plotPanels`. */
 export interface PanelSpec extends AxesOptions {
-  X: unknown;
-  Y?: unknown;
+  X: SeriesData;
+  Y?: SeriesData | null;
 }
 
 export interface PanelGridOptions {
@@ -46,7 +46,7 @@ export interface PanelGridOptions {
 }
 
 /** One panel from the book's `plot(X, Y, …)` arguments. */
-function axesInput(fn: string, X: unknown, Y: unknown, o: AxesOptions): AxesInput {
+function axesInput(fn: string, X: SeriesData, Y: SeriesData | null | undefined, o: AxesOptions): AxesInput {
   let xs = toSeriesList(fn, "X", X);
   let ys: Float64Array[];
   if (Y === undefined || Y === null) {
@@ -91,7 +91,7 @@ function axesInput(fn: string, X: unknown, Y: unknown, o: AxesOptions): AxesInpu
 }
 
 /** Section 2.4: the book's `plot(X, Y, …)` as a figure, not yet shown. */
-export function plotFigure(X: unknown, Y?: unknown, options: PlotOptions = {}): Figure<PlotPayload> {
+export function plotFigure(X: SeriesData, Y?: SeriesData | null, options: PlotOptions = {}): Figure<PlotPayload> {
   const fn = "plot";
   const axes = axesInput(fn, X, Y, options);
   const figsize = options.figsize === undefined ? [3.5, 2.5] as [number, number] : expectFigsize(fn, options.figsize);
@@ -105,7 +105,7 @@ export function plotFigure(X: unknown, Y?: unknown, options: PlotOptions = {}): 
  * Extra series such as the book's training points (`'o'`, alpha 0.5) go in the same call:
  * `plot([xVal, xVal, xTrain], [yVal, yHat, yTrain], { fmts: ["-", "m--", "o"], alpha: [1, 1, 0.5] })`.
  */
-export function plot(X: unknown, Y?: unknown, options: PlotOptions = {}): void {
+export function plot(X: SeriesData, Y?: SeriesData | null, options: PlotOptions = {}): void {
   plotFigure(X, Y, options).display();
 }
 
