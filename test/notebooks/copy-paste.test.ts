@@ -4,7 +4,7 @@
  * a kernel the figures fall back to their text summary on stdout.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./execute-notebook";
@@ -55,6 +55,10 @@ describe("notebook code as a plain Node script", () => {
     expect(result.stderr, `stderr of ${relative}`).toBe("");
     expect(result.code, `exit code of ${relative}`).toBe(0);
     expect(result.stdout.length).toBeGreaterThan(0);
+    // Outside a kernel each figure prints its text summary instead.
+    const code = readFileSync(scripts.get(relative)!, "utf8");
+    if (/d2l\.showHeatmaps\(/.test(code)) expect(result.stdout, "heatmap summaries").toMatch(/^Heatmaps? /m);
+    if (/d2l\.(plot|plotPanels)\(/.test(code)) expect(result.stdout, "plot summaries").toMatch(/^Plot /m);
   }, 200_000);
 
   it("type-checks under strict settings", async () => {

@@ -177,30 +177,16 @@ CDN_MATHJAX = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/MathJax.js"
 def export_html(nb, path: Path, shown: str) -> None:
     """Writes the nbconvert HTML export and checks that every SVG figure made it into the page.
 
-    nbconvert 6.5 passes inline SVG through its HTML sanitizer, which strips every drawing element
-    (a blank figure). The lab template shows `output.svg_filename` as an <img> instead, which needs
-    no sanitizing (an image cannot run scripts); pointing it at a data: URI keeps the page
-    self-contained."""
-    import base64
-    import copy
+    The exporter comes from svg_html.py (beside this file): Debian's nbconvert 6.5 empties inline
+    SVGs, so it shows them as <img> data URIs instead."""
+    from svg_html import html_exporter
 
-    from nbconvert import HTMLExporter
-
-    export = copy.deepcopy(nb)
-    figures = 0
-    for cell in export.cells:
-        for o in cell.get("outputs", []):
-            svg = o.get("data", {}).get(SVG_MIME)
-            if svg is None:
-                continue
-            text = "".join(svg) if isinstance(svg, list) else svg
-            o["svg_filename"] = "data:image/svg+xml;base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
-            figures += 1
-    exporter = HTMLExporter()
+    exporter = html_exporter()
     mathjax = LOCAL_MATHJAX if LOCAL_MATHJAX.is_file() else None
     exporter.mathjax_url = (mathjax.as_uri() if mathjax else CDN_MATHJAX) + "?config=TeX-AMS_CHTML-full,Safe"
-    body, _ = exporter.from_notebook_node(export)
+    body, _ = exporter.from_notebook_node(nb)
     path.write_text(body, encoding="utf-8")
+    figures = sum(1 for cell in nb.cells for o in cell.get("outputs", []) if SVG_MIME in o.get("data", {}))
     shown_in_html = body.count('<img src="data:image/svg+xml;base64,')
     if shown_in_html != figures:
         raise NotebookFailure(
