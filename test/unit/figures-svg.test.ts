@@ -85,6 +85,16 @@ describe("SVG fallback", () => {
     expect(texts(parseSvg(line.svg))).toContain("<i>b</i>");
   });
 
+  it("turns category tick labels upright when they are wider than their cells", () => {
+    const words = ["attention", "is", "all", "you", "need"];
+    const upright = (svg: string) =>
+      Array.from(parseSvg(svg).getElementsByTagName("text")).filter((t) => /rotate\(-90\)/.test(t.getAttribute("transform") ?? "")).map((t) => t.textContent);
+    const tokens = heatmapFigure([[attention(3, 5)]], { xlabel: "Keys", ylabel: "Queries", xTickLabels: words });
+    expect(upright(tokens.svg)).toEqual([...words, "Queries"]); // the y label is always upright
+    const numbers = heatmapFigure([[attention(3, 5)]], { xlabel: "Keys", ylabel: "Queries" });
+    expect(upright(numbers.svg)).toEqual(["Queries"]);
+  });
+
   it("keeps the SVG parsable when a label holds characters XML forbids", () => {
     const f = plotFigure([0, 1], [0, 1], { xlabel: "bell\u0007 nul\u0000 lone\ud800 ok", legend: ["a\u001bb"] });
     const doc = parseSvg(f.svg);

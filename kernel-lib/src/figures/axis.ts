@@ -38,10 +38,11 @@ export function makeScale(kind: ScaleKind, domain: [number, number], range: [num
   return scale.domain(domain).range(range) as unknown as NumericScale;
 }
 
-/** Ticks of `scale` for an axis `length` points long: about one per 50 pt on linear axes, powers
- * of ten on log axes spanning at least one decade. */
-export function numericTicks(scale: NumericScale, kind: ScaleKind, length: number): Tick[] {
-  const count = Math.max(2, Math.floor(length / 50));
+/** Ticks of `scale` for an axis `length` points long: about one per 35 pt on linear axes, fewer
+ * when labels would touch (`horizontal` axes compare label widths), powers of ten on log axes
+ * spanning at least one decade. */
+export function numericTicks(scale: NumericScale, kind: ScaleKind, length: number, horizontal = false): Tick[] {
+  const count = Math.max(3, Math.floor(length / 35));
   const [a, b] = scale.domain();
   const lo = Math.min(a, b);
   const hi = Math.max(a, b);
@@ -58,7 +59,8 @@ export function numericTicks(scale: NumericScale, kind: ScaleKind, length: numbe
     const format = kind === "log" ? scale.tickFormat(n, "~g") : scale.tickFormat(n);
     const ticks = values.map((v) => ({ pos: scale(v), label: format(v) })).filter((t) => t.label !== "");
     const spacing = ticks.length < 2 ? Infinity : Math.abs(ticks[1].pos - ticks[0].pos);
-    if (spacing >= 14 || n <= 1) return ticks;
+    const needed = horizontal ? tickLabelWidth(ticks) + 8 : 14;
+    if (spacing >= needed || n <= 1) return ticks;
   }
 }
 
@@ -72,14 +74,19 @@ export function tickLabelWidth(ticks: Tick[]): number {
   return ticks.reduce((w, t) => Math.max(w, textWidth(t.label + (t.exponent === undefined ? "" : String(t.exponent)))), 0);
 }
 
-/** Ticks and labels along the bottom edge of `box`. */
-export function bottomTicks(box: Box, ticks: Tick[], withLabels: boolean): string[] {
+/** Ticks and labels along the bottom edge of `box`; `rotated` labels read upwards (for long
+ * category labels such as tokens). */
+export function bottomTicks(box: Box, ticks: Tick[], withLabels: boolean, rotated = false): string[] {
   const y = box.y + box.height;
   const out: string[] = [];
   for (const t of ticks) {
     const x = box.x + t.pos;
     out.push(el("line", { x1: x, y1: y, x2: x, y2: y + TICK.length, stroke: "#000000", "stroke-width": TICK.width }));
-    if (withLabels) {
+    if (!withLabels) continue;
+    if (rotated) {
+      const ly = y + TICK.length + TICK.pad;
+      out.push(tickLabel(t, { x: 0, y: 0, transform: `translate(${num(x + FONT.size * 0.35)} ${num(ly)}) rotate(-90)`, "text-anchor": "end" }));
+    } else {
       out.push(tickLabel(t, { x, y: y + TICK.length + TICK.pad + FONT.size * 0.8, "text-anchor": "middle" }));
     }
   }
@@ -111,11 +118,12 @@ export function frame(box: Box): string {
 /** Height below a panel that tick labels need. */
 export const X_TICK_SPACE = TICK.length + TICK.pad + FONT.size;
 
-/** The x label centred under `box`, below its tick labels. */
-export function xLabel(box: Box, label: string): string {
+/** The x label centred under `box`, below its tick labels (`extra` points lower when the tick
+ * labels are taller than one line). */
+export function xLabel(box: Box, label: string, extra = 0): string {
   return text(label, {
     x: box.x + box.width / 2,
-    y: box.y + box.height + X_TICK_SPACE + LABEL_PAD + FONT.size * 0.8,
+    y: box.y + box.height + X_TICK_SPACE + extra + LABEL_PAD + FONT.size * 0.8,
     "text-anchor": "middle",
   });
 }

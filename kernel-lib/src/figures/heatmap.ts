@@ -142,28 +142,40 @@ export function heatmapSvg(p: HeatmapPayload): string {
   const W = p.figsize[0] * 72;
   const H = p.figsize[1] * 72;
   const hasXLabel = p.xlabels.some((l) => l !== "");
-  const bottom = X_TICK_SPACE + (hasXLabel ? FONT.size + LABEL_PAD : 0) + 6;
-  // Like matplotlib's `fig.colorbar(..., ax=axes, shrink=0.6)`: 0.6 of the area the panels
-  // were laid out in (not of the drawn images, which may be flat strips), centred on it.
-  const areaH = H - bottom - 6;
-  const barH = areaH * COLORBAR.shrink;
-  const barTicks = numericTicks(makeScale("linear", p.colorRange, [barH, 0]), "linear", barH);
-  const right = COLORBAR.gap + COLORBAR.width + 7 + tickLabelWidth(barTicks) + 6;
   const yTickSample = p.yTickLabels ?? [String(p.height - 1)];
   const left = 7 + tickLabelWidth(yTickSample.map((label) => ({ pos: 0, label }))) + (p.ylabel !== "" ? FONT.size + LABEL_PAD : 0) + 6;
   const titleSpace = p.titles !== null ? FONT.size * 1.2 + 8 : 0;
   const gap = 8;
-  // Each panel's slot; rows need room for titles, columns only for the gap (axes are shared).
-  const slotW = (W - left - right - gap * (p.gridCols - 1)) / p.gridCols;
-  const slotH = (H - bottom - 6 - p.gridRows * titleSpace - gap * (p.gridRows - 1)) / p.gridRows;
-  // imshow's default aspect: square cells, the panel centred in its slot.
-  const cell = Math.max(0.01, Math.min(slotW / p.width, slotH / p.height));
+  const xLabelWidth = p.xTickLabels === null ? 0 : tickLabelWidth(p.xTickLabels.map((label) => ({ pos: 0, label })));
+  /** Panel sizes and places when the x tick labels need `extra` points below one text line. */
+  const layout = (extra: number) => {
+    const bottom = X_TICK_SPACE + extra + (hasXLabel ? FONT.size + LABEL_PAD : 0) + 6;
+    // Like matplotlib's `fig.colorbar(..., ax=axes, shrink=0.6)`: 0.6 of the area the panels
+    // were laid out in (not of the drawn images, which may be flat strips), centred on it.
+    const areaH = H - bottom - 6;
+    const barH = areaH * COLORBAR.shrink;
+    const barTicks = numericTicks(makeScale("linear", p.colorRange, [barH, 0]), "linear", barH);
+    const right = COLORBAR.gap + COLORBAR.width + 7 + tickLabelWidth(barTicks) + 6;
+    // Each panel's slot; rows need room for titles, columns only for the gap (axes are shared).
+    const slotW = (W - left - right - gap * (p.gridCols - 1)) / p.gridCols;
+    const slotH = (areaH - p.gridRows * titleSpace - gap * (p.gridRows - 1)) / p.gridRows;
+    // imshow's default aspect: square cells, the panel centred in its slot.
+    const cell = Math.max(0.01, Math.min(slotW / p.width, slotH / p.height));
+    const gridW = p.gridCols * cell * p.width + gap * (p.gridCols - 1);
+    const gridH = p.gridRows * (cell * p.height + titleSpace) + gap * (p.gridRows - 1);
+    return {
+      extra, areaH, barH, cell, gridW, gridH,
+      x0: left + (W - left - right - gridW) / 2,
+      y0: 6 + (areaH - gridH) / 2,
+    };
+  };
+  let L = layout(0);
+  // Category labels (tokens) wider than their cells read upwards, as matplotlib users rotate them.
+  const rotated = xLabelWidth + 4 > L.cell * Math.max(1, Math.ceil(12 / L.cell));
+  if (rotated) L = layout(Math.max(0, xLabelWidth - FONT.size));
+  const { areaH, barH, cell, gridW, x0, y0 } = L;
   const panelW = cell * p.width;
   const panelH = cell * p.height;
-  const gridW = p.gridCols * panelW + gap * (p.gridCols - 1);
-  const gridH = p.gridRows * (panelH + titleSpace) + gap * (p.gridRows - 1);
-  const x0 = left + (W - left - right - gridW) / 2;
-  const y0 = 6 + (H - bottom - 6 - gridH) / 2;
   const matrices = payloadMatrices(p);
   const body: string[] = [];
   const xTicks = cellTicks(p.width, panelW, p.xTickLabels, false);
@@ -184,10 +196,10 @@ export function heatmapSvg(p: HeatmapPayload): string {
           "xlink:href": `data:image/png;base64,${base64(raster.png)}`,
         }),
         frame(box),
-        ...bottomTicks(box, xTicks, r === p.gridRows - 1),
+        ...bottomTicks(box, xTicks, r === p.gridRows - 1, rotated),
         ...leftTicks(box, yTicks, c === 0),
       );
-      if (r === p.gridRows - 1 && p.xlabels[c] !== "") body.push(xLabel(box, p.xlabels[c]));
+      if (r === p.gridRows - 1 && p.xlabels[c] !== "") body.push(xLabel(box, p.xlabels[c], L.extra));
       if (c === 0 && p.ylabel !== "") body.push(yLabel(box, p.ylabel, 7 + tickLabelWidth(yTicks) + LABEL_PAD));
       if (p.titles !== null && p.titles[c] !== "") body.push(titleText(box, p.titles[c], fittedTitleSize(p.titles[c], panelW + gap)));
     }

@@ -287,7 +287,7 @@ export function plotSvg(p: PlotPayload): string {
         el("g", { "clip-path": `url(#${clip})` }, a.series.flatMap((s) => seriesSvg(s, sx, sy, a))),
       ]),
       frame(box),
-      ...bottomTicks(box, numericTicks(sx, a.xscale, box.width), true),
+      ...bottomTicks(box, numericTicks(sx, a.xscale, box.width, true), true),
       ...leftTicks(box, numericTicks(sy, a.yscale, box.height), showYLabels),
       ...legendSvg(a, box, sx, sy),
     );
