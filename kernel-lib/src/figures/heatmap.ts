@@ -115,9 +115,9 @@ export function payloadMatrices(p: HeatmapPayload): Matrix[][] {
 
 /** Ticks at cell centres: every label when they fit (one per 12 pt), else every k-th; numeric
  * ticks are d3's nice integers, like matplotlib's on `imshow`. */
-function cellTicks(n: number, length: number, labels: string[] | null, reverse: boolean): Tick[] {
+function cellTicks(n: number, length: number, labels: string[] | null): Tick[] {
   const cell = length / n;
-  const pos = (i: number) => (reverse ? length - (i + 0.5) * cell : (i + 0.5) * cell);
+  const pos = (i: number) => (i + 0.5) * cell;
   if (labels !== null) {
     const step = Math.max(1, Math.ceil(12 / cell));
     return labels.flatMap((label, i) => (i % step === 0 ? [{ pos: pos(i), label }] : []));
@@ -178,8 +178,8 @@ export function heatmapSvg(p: HeatmapPayload): string {
   const panelH = cell * p.height;
   const matrices = payloadMatrices(p);
   const body: string[] = [];
-  const xTicks = cellTicks(p.width, panelW, p.xTickLabels, false);
-  const yTicks = cellTicks(p.height, panelH, p.yTickLabels, false);
+  const xTicks = cellTicks(p.width, panelW, p.xTickLabels);
+  const yTicks = cellTicks(p.height, panelH, p.yTickLabels);
   for (let r = 0; r < p.gridRows; r++) {
     for (let c = 0; c < p.gridCols; c++) {
       const box: Box = {
