@@ -28,6 +28,7 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, lab
   let worst = -1;
   let worstExcess = 0;
   for (let i = 0; i < expected.length; i++) {
+    if (actual[i] === expected[i]) continue; // also equal infinities
     const diff = Math.abs(actual[i] - expected[i]);
     const excess = Number.isNaN(diff) ? Infinity : diff - (abs + rel * Math.abs(expected[i]));
     if (excess > worstExcess) {
@@ -312,6 +313,16 @@ describe("broadcasting Add, Sub, Multiply, RealDiv", () => {
     x.dispose();
   });
 
+  it("neg equals the reference (float32 here, int32 in tfjs), with its gradient", () => {
+    const x = tf.concat([normal([37]), tf.tensor1d([0, -0, Infinity, NaN])]);
+    const { reference, fast } = bothWays(() => [tf.neg(x), tf.grad((t: Tensor) => tf.sum(tf.square(tf.neg(t))))(x)]);
+    expect(Array.from(fast[0])).toEqual(Array.from(reference[0]));
+    expectClose(fast[1].filter((v) => !Number.isNaN(v)), reference[1].filter((v) => !Number.isNaN(v)), "gradient", 0, 0);
+    useFastKernels(true);
+    expect(Array.from(tf.neg(tf.tensor1d([3, -4], "int32")).dataSync())).toEqual([-3, 4]);
+    x.dispose();
+  });
+
   it("keeps int32 arithmetic in tfjs's kernels", () => {
     useFastKernels(true);
     const s = tf.add(tf.tensor1d([1, 2], "int32"), tf.tensor1d([3, 4], "int32"));
@@ -355,5 +366,64 @@ describe("maskedSoftmax's host computations", () => {
       expectClose(fast[1], reference[1], "its gradient", 1e-7, 1e-5);
     }
     tf.dispose([X, G]);
+  });
+});
+
+describe("Sum, Transpose and Tanh", () => {
+  const sums: Array<[number[], number | number[], boolean]> = [
+    [[7], 0, false],
+    [[4, 5], 0, false],
+    [[4, 5], 1, true],
+    [[4, 5], [0, 1], false],
+    [[2, 3, 1, 4], 2, false],
+    [[2, 3, 5, 4], [1, 2], true], // additive attention's broadcast gradient shape
+    [[3, 4, 5], [0, 2], false],
+    [[2, 1, 3], [0, 1, 2], false],
+    [[0, 3], 0, false],
+  ];
+  it.each(sums)("sum of %j over axes %j (keepDims %s) equals the reference, with its gradient", (shape, axis, keepDims) => {
+    const x = normal(shape);
+    const { reference, fast } = bothWays(() => [
+      tf.sum(x, axis, keepDims),
+      tf.grad((t: Tensor) => tf.sum(tf.square(tf.sum(t, axis, keepDims))))(x),
+    ]);
+    expectClose(fast[0], reference[0], "sum", 1e-6, 1e-6);
+    expectClose(fast[1], reference[1], "gradient", 1e-6, 1e-6);
+    const shapes = bothWays(() => tf.zeros(tf.tidy(() => tf.sum(x, axis, keepDims).shape)));
+    expect(shapes.fast[0].length).toBe(shapes.reference[0].length);
+    x.dispose();
+  });
+
+  const perms: Array<[number[], number[]]> = [
+    [[3, 4], [1, 0]],
+    [[2, 3, 4], [0, 2, 1]],
+    [[2, 3, 4, 5], [0, 2, 1, 3]], // multi-head attention's transpose_qkv
+    [[2, 1, 4, 5], [3, 1, 0, 2]],
+    [[5, 7, 1], [2, 0, 1]],
+    [[3, 0, 2], [2, 1, 0]],
+  ];
+  it.each(perms)("transpose of %j by %j equals the reference for float32, int32 and bool", (shape, perm) => {
+    const x = normal(shape);
+    const { reference, fast } = bothWays(() => [
+      tf.transpose(x, perm),
+      tf.transpose(tf.cast(tf.mul(x, 10), "int32"), perm),
+      tf.transpose(tf.greater(x, 0), perm),
+      tf.grad((t: Tensor) => tf.sum(tf.mul(tf.transpose(t, perm), tf.transpose(x, perm))))(x),
+    ]);
+    for (let i = 0; i < 4; i++) expect(Array.from(fast[i])).toEqual(Array.from(reference[i]));
+    useFastKernels(true);
+    expect(tf.transpose(tf.zeros(shape, "int32"), perm).dtype).toBe("int32");
+    x.dispose();
+  });
+
+  it("tanh equals Math.tanh to float32 precision, forward and gradient, including ±0, ±∞, NaN and tiny values", () => {
+    const special = [0, -0, 1e-30, -1e-8, 1e-4, 0.3, 0.6249, 0.625, 0.7, -3, 9, 20, 44, 100, Infinity, -Infinity, NaN];
+    const x = tf.concat([tf.tensor1d(special), tf.mul(normal([1000]), 4)]);
+    const { reference, fast } = bothWays(() => [tf.tanh(x), tf.grad((t: Tensor) => tf.sum(tf.tanh(t)))(x)]);
+    expectClose(fast[0].filter((v) => !Number.isNaN(v)), reference[0].filter((v) => !Number.isNaN(v)), "tanh", 1e-7, 2e-7);
+    expect(Number.isNaN(fast[0][special.length - 1])).toBe(true);
+    expect(Object.is(fast[0][1], -0)).toBe(true);
+    expectClose(fast[1].filter((v) => !Number.isNaN(v)), reference[1].filter((v) => !Number.isNaN(v)), "gradient", 1e-7, 1e-6);
+    x.dispose();
   });
 });

@@ -55,6 +55,33 @@ function row(
   kind: BinaryKind, out: Float32Array, o: number, n: number,
   a: Float32Array, ia: number, sa: number, b: Float32Array, ib: number, sb: number,
 ): void {
+  // Broadcasting mostly repeats one number along a row (stride 0): hoist it out of the loop.
+  if (sa === 1 && sb === 0) {
+    const y = b[ib];
+    switch (kind) {
+      case "add": for (let j = 0; j < n; j++) out[o + j] = a[ia + j] + y; return;
+      case "sub": for (let j = 0; j < n; j++) out[o + j] = a[ia + j] - y; return;
+      case "mul": for (let j = 0; j < n; j++) out[o + j] = a[ia + j] * y; return;
+      case "div": for (let j = 0; j < n; j++) out[o + j] = a[ia + j] / y; return;
+    }
+  }
+  if (sa === 0 && sb === 1) {
+    const x = a[ia];
+    switch (kind) {
+      case "add": for (let j = 0; j < n; j++) out[o + j] = x + b[ib + j]; return;
+      case "sub": for (let j = 0; j < n; j++) out[o + j] = x - b[ib + j]; return;
+      case "mul": for (let j = 0; j < n; j++) out[o + j] = x * b[ib + j]; return;
+      case "div": for (let j = 0; j < n; j++) out[o + j] = x / b[ib + j]; return;
+    }
+  }
+  if (sa === 1 && sb === 1) {
+    switch (kind) {
+      case "add": for (let j = 0; j < n; j++) out[o + j] = a[ia + j] + b[ib + j]; return;
+      case "sub": for (let j = 0; j < n; j++) out[o + j] = a[ia + j] - b[ib + j]; return;
+      case "mul": for (let j = 0; j < n; j++) out[o + j] = a[ia + j] * b[ib + j]; return;
+      case "div": for (let j = 0; j < n; j++) out[o + j] = a[ia + j] / b[ib + j]; return;
+    }
+  }
   switch (kind) {
     case "add":
       for (let j = 0; j < n; j++) out[o + j] = a[ia + j * sa] + b[ib + j * sb];
@@ -71,6 +98,45 @@ function row(
   }
 }
 
+/** Tight loops for the two commonest cases: same shapes, and one operand a single number. */
+function elementwise(kind: BinaryKind, out: Float32Array, a: Float32Array, b: Float32Array): void {
+  const n = out.length;
+  switch (kind) {
+    case "add":
+      for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
+      return;
+    case "sub":
+      for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
+      return;
+    case "mul":
+      for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
+      return;
+    case "div":
+      for (let i = 0; i < n; i++) out[i] = a[i] / b[i];
+      return;
+  }
+}
+
+function withScalar(kind: BinaryKind, out: Float32Array, a: Float32Array, s: number, scalarFirst: boolean): void {
+  const n = out.length;
+  switch (kind) {
+    case "add":
+      for (let i = 0; i < n; i++) out[i] = a[i] + s;
+      return;
+    case "mul":
+      for (let i = 0; i < n; i++) out[i] = a[i] * s;
+      return;
+    case "sub":
+      if (scalarFirst) for (let i = 0; i < n; i++) out[i] = s - a[i];
+      else for (let i = 0; i < n; i++) out[i] = a[i] - s;
+      return;
+    case "div":
+      if (scalarFirst) for (let i = 0; i < n; i++) out[i] = s / a[i];
+      else for (let i = 0; i < n; i++) out[i] = a[i] / s;
+      return;
+  }
+}
+
 /** `a (kind) b` with numpy broadcasting; returns the values and the output shape. */
 export function broadcastBinary(
   kind: BinaryKind, a: Float32Array, aShape: readonly number[], b: Float32Array, bShape: readonly number[],
@@ -79,6 +145,18 @@ export function broadcastBinary(
   const size = shape.reduce((p, d) => p * d, 1);
   const out = new Float32Array(size);
   if (size === 0) return { values: out, shape };
+  if (a.length === size && b.length === size) {
+    elementwise(kind, out, a, b);
+    return { values: out, shape };
+  }
+  if (b.length === 1 && a.length === size) {
+    withScalar(kind, out, a, b[0], false);
+    return { values: out, shape };
+  }
+  if (a.length === 1 && b.length === size) {
+    withScalar(kind, out, b, a[0], true);
+    return { values: out, shape };
+  }
   const [dims, sa, sb] = collapse(shape, alignedStrides(aShape, shape), alignedStrides(bShape, shape));
   const rank = dims.length;
   const n = dims[rank - 1];
@@ -111,5 +189,18 @@ export function makeBinary(kind: BinaryKind, fallback: KernelFunc): KernelFunc {
     const cpu = args.backend as CpuBackend;
     const { values, shape } = broadcastBinary(kind, cpuValues(cpu, a), a.shape, cpuValues(cpu, b), b.shape);
     return cpu.makeTensorInfo(shape, "float32", values);
+  };
+}
+
+/** The kernel registered for Neg (float32; tfjs multiplies by −1 through its broadcasting path). */
+export function makeNeg(fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    if (x.dtype !== "float32") return fallback(args);
+    const cpu = args.backend as CpuBackend;
+    const values = cpuValues(cpu, x);
+    const out = new Float32Array(values.length);
+    for (let i = 0; i < out.length; i++) out[i] = -values[i];
+    return cpu.makeTensorInfo(x.shape.slice(), "float32", out);
   };
 }

@@ -37,7 +37,7 @@ export const Job = {
 /** Size of a job block in int32 fields. */
 export const JOB_FIELDS = 32;
 
-export const Op = { matmul: 1, softmax: 2, softmaxGrad: 3 } as const;
+export const Op = { matmul: 1, softmax: 2, softmaxGrad: 3, tanh: 4 } as const;
 
 /** The micro-kernel's register tile (MR rows by NR columns); kernels.c defines the same. */
 export const MR = 4;

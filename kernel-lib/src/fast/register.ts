@@ -6,10 +6,13 @@
 import type { GradConfig, KernelConfig, KernelFunc, NamedAttrMap, Tensor } from "@tensorflow/tfjs-core";
 import { tf } from "../tf";
 import { makeBatchMatMul } from "./matmul";
-import { makeBinary } from "./binary";
+import { makeBinary, makeNeg } from "./binary";
 import { makeSoftmax, maskedSoftmaxBackwardFast, maskedSoftmaxForwardFast, softmaxGrad, SOFTMAX_GRAD_KERNEL } from "./softmax";
 import { setMaskedSoftmaxKernels } from "../ops/masked-softmax";
 import { getRuntime } from "./runtime";
+import { makeSum } from "./sum";
+import { makeTanh, tanhGrad, TANH_GRAD_KERNEL } from "./tanh";
+import { makeTranspose } from "./transpose";
 
 const BACKEND = "cpu";
 
@@ -21,10 +24,15 @@ const REPLACEMENTS: ReadonlyArray<[string, (reference: KernelFunc) => KernelFunc
   ["Sub", (f) => makeBinary("sub", f)],
   ["Multiply", (f) => makeBinary("mul", f)],
   ["RealDiv", (f) => makeBinary("div", f)],
+  ["Neg", makeNeg],
+  ["Sum", makeSum],
+  ["Transpose", makeTranspose],
+  ["Tanh", makeTanh],
 ];
 
 let reference: Map<string, KernelConfig> | null = null;
 let referenceSoftmaxGrad: GradConfig | null = null;
+let referenceTanhGrad: GradConfig | null = null;
 let enabled = false;
 
 function swapKernel(config: KernelConfig): void {
@@ -49,11 +57,26 @@ function fastSoftmaxGrad(original: GradConfig): GradConfig {
   };
 }
 
+/** Tanh's gradient dy·(1 − y²) as one pass instead of three tfjs ops. */
+function fastTanhGrad(original: GradConfig): GradConfig {
+  return {
+    ...original,
+    gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
+      const [y] = saved;
+      const upstream = dy as Tensor;
+      if (!enabled || tf.getBackend() !== BACKEND || y.dtype !== "float32" || upstream.dtype !== "float32") {
+        return original.gradFunc(dy, saved, attrs);
+      }
+      return { x: () => tf.engine().runKernel(TANH_GRAD_KERNEL, { y, dy: upstream }, {}) as Tensor };
+    },
+  };
+}
+
 /**
  * Turns the fast CPU kernels on (the default) or off (tfjs's reference kernels), e.g. to compare
- * both in tests. Replaced: BatchMatMul (so every `matMul` and its gradients), Softmax and its
- * gradient, broadcasting float32 Add, Sub, Multiply, RealDiv, and the host loops of
- * `maskedSoftmax` (forward and gradient). Throws if the WebAssembly module was not built.
+ * both in tests. Replaced: BatchMatMul (so every `matMul` and its gradients), Softmax and Tanh
+ * and their gradients, broadcasting float32 Add, Sub, Multiply, RealDiv, Neg, Sum over any axes, Transpose, Tanh,
+ * and the host loops of `maskedSoftmax` (forward and gradient). Throws if the WebAssembly module was not built.
  */
 export function useFastKernels(enable = true): void {
   if (enable === enabled) return;
@@ -68,16 +91,20 @@ export function useFastKernels(enable = true): void {
       }
       tf.registerKernel({ kernelName: SOFTMAX_GRAD_KERNEL, backendName: BACKEND, kernelFunc: softmaxGrad });
       referenceSoftmaxGrad = tf.getGradient("Softmax") ?? null;
+      tf.registerKernel({ kernelName: TANH_GRAD_KERNEL, backendName: BACKEND, kernelFunc: tanhGrad });
+      referenceTanhGrad = tf.getGradient("Tanh") ?? null;
     }
     for (const [name, make] of REPLACEMENTS) {
       const ref = reference.get(name)!;
       swapKernel({ ...ref, kernelFunc: make(ref.kernelFunc) });
     }
     if (referenceSoftmaxGrad) tf.registerGradient(fastSoftmaxGrad(referenceSoftmaxGrad));
+    if (referenceTanhGrad) tf.registerGradient(fastTanhGrad(referenceTanhGrad));
     setMaskedSoftmaxKernels({ forward: maskedSoftmaxForwardFast, backward: maskedSoftmaxBackwardFast });
   } else if (reference) {
     for (const config of reference.values()) swapKernel(config);
     if (referenceSoftmaxGrad) tf.registerGradient(referenceSoftmaxGrad);
+    if (referenceTanhGrad) tf.registerGradient(referenceTanhGrad);
     setMaskedSoftmaxKernels(null);
   }
   enabled = enable;

@@ -6,8 +6,12 @@ import { Arena, kernelModule, type KernelModule } from "./wasm-module";
 import { Job } from "./job-layout";
 import { ThreadPool, defaultThreadCount } from "./thread-pool";
 
-/** Below this much work (multiply-adds or elements) waking the workers costs more than it saves. */
-const MIN_WORK_FOR_THREADS = 1 << 17;
+/**
+ * Below this much work (multiply-adds, or elements times a per-element cost) waking the workers
+ * (tens of microseconds) costs more than it saves: e.g. 11.2's softmax over (10, 5000) stays on
+ * one thread, attention-sized work uses all.
+ */
+const MIN_WORK_FOR_THREADS = 1 << 21;
 
 export interface Runtime {
   readonly wasm: KernelModule;

@@ -31,7 +31,7 @@ enum {
   J_ROWS = 8, J_COLS = 9, J_X = 10, J_Y = 11, J_OUT = 12, J_ROWS_PER_TASK_R = 13, J_MASK = 14,
 };
 
-enum { OP_MATMUL = 1, OP_SOFTMAX = 2, OP_SOFTMAX_GRAD = 3 };
+enum { OP_MATMUL = 1, OP_SOFTMAX = 2, OP_SOFTMAX_GRAD = 3, OP_TANH = 4 };
 
 // Register tile of the matmul micro-kernel: MR rows of A by NR columns of B.
 #define MR 4
@@ -123,6 +123,22 @@ static void micro_kernel(int32_t k, const float *pa, const float *pb, float *c, 
 // Matrix-vector product (n == 1): each row of A dotted with the column of B.
 static void gemv_rows(const float *a, int32_t rs, int32_t cs, const float *b, int32_t bs,
                       int32_t k, int32_t i0, int32_t i1, float *c) {
+  if (rs == 1 && cs != 1) {
+    // A is stored transposed (rows of A are columns in memory): accumulate c += A[:, p] * b[p]
+    // along contiguous memory instead of striding through all of it once per row.
+    for (int32_t i = i0; i < i1; i++) c[i] = 0.0f;
+    for (int32_t p = 0; p < k; p++) {
+      const float *col = a + p * cs;
+      const float bp = b[p * bs];
+      const v128_t vb = wasm_f32x4_splat(bp);
+      int32_t i = i0;
+      for (; i + 4 <= i1; i += 4) {
+        wasm_v128_store(c + i, wasm_f32x4_add(wasm_v128_load(c + i), wasm_f32x4_mul(wasm_v128_load(col + i), vb)));
+      }
+      for (; i < i1; i++) c[i] += col[i] * bp;
+    }
+    return;
+  }
   for (int32_t i = i0; i < i1; i++) {
     const float *row = a + i * rs;
     float sum = 0.0f;
@@ -299,12 +315,48 @@ static void run_rows(int32_t *job, int32_t op) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Elementwise tanh (J_ROWS elements, J_ROWS_PER_TASK_R per task, J_X in, J_OUT out).
+
+// Cephes' tanhf: an odd polynomial below |x| = 0.625 (no cancellation near 0), otherwise
+// tanh from exp(-2|x|) <= 1 so nothing overflows.
+static inline v128_t tanh4(v128_t x) {
+  v128_t ax = wasm_f32x4_abs(x);
+  v128_t z = wasm_f32x4_mul(x, x);
+  v128_t p = wasm_f32x4_splat(-5.70498872745e-3f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(2.06390887954e-2f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(-5.37397155531e-2f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(1.33314422036e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(-3.33332819422e-1f));
+  v128_t small = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, z), x), x);
+  v128_t e = exp_nonpositive(wasm_f32x4_mul(ax, wasm_f32x4_splat(-2.0f)));
+  // 1 - 2e/(1+e) rather than (1-e)/(1+e): rounds like tanh itself just below 1.
+  v128_t big = wasm_f32x4_sub(wasm_f32x4_splat(1.0f),
+                              wasm_f32x4_div(wasm_f32x4_add(e, e), wasm_f32x4_add(wasm_f32x4_splat(1.0f), e)));
+  v128_t magnitude = wasm_f32x4_abs(wasm_v128_bitselect(small, big, wasm_f32x4_lt(ax, wasm_f32x4_splat(0.625f))));
+  // tanh is odd: the sign of x (this also keeps tanh(-0) = -0).
+  return wasm_v128_or(magnitude, wasm_v128_and(x, wasm_i32x4_splat((int32_t)0x80000000)));
+}
+
+static void run_tanh(int32_t *job) {
+  const int32_t n = job[J_ROWS], per_task = job[J_ROWS_PER_TASK_R], num_tasks = job[J_NUM_TASKS];
+  const float *x = (const float *)job[J_X];
+  float *out = (float *)job[J_OUT];
+  for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
+    int32_t i = t * per_task;
+    const int32_t end = i + per_task < n ? i + per_task : n;
+    for (; i + 4 <= end; i += 4) wasm_v128_store(out + i, tanh4(wasm_v128_load(x + i)));
+    for (; i < end; i++) out[i] = wasm_f32x4_extract_lane(tanh4(wasm_f32x4_splat(x[i])), 0);
+  }
+}
+
 EXPORT("run") void run(int32_t *job, int32_t thread_id) {
   uint8_t *scratch = (uint8_t *)(job[J_SCRATCH] + thread_id * job[J_SCRATCH_BYTES]);
   switch (job[J_OP]) {
     case OP_MATMUL: run_matmul(job, scratch); break;
     case OP_SOFTMAX:
     case OP_SOFTMAX_GRAD: run_rows(job, job[J_OP]); break;
+    case OP_TANH: run_tanh(job); break;
     default: break;
   }
 }

@@ -1,0 +1,74 @@
+/**
+ * Transpose for tfjs's CPU backend: one strided copy (an odometer over the output, merged
+ * dimensions where the input is contiguous too). tfjs converts every output index to a
+ * multi-index and back (~50 ns per element here); multi-head attention (section 11.5)
+ * transposes its queries, keys, values and output, forward and backward.
+ */
+import type { DataType, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
+import { tf } from "../tf";
+import type { CpuBackend } from "./cpu-backend";
+
+type NumericArray = Float32Array | Int32Array | Uint8Array;
+
+/** Input strides (in elements) seen along each output dimension, with mergeable runs merged. */
+function plan(shape: readonly number[], perm: readonly number[]): { dims: number[]; strides: number[] } {
+  const inStrides = new Array<number>(shape.length);
+  let s = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    inStrides[d] = s;
+    s *= shape[d];
+  }
+  const dims: number[] = [];
+  const strides: number[] = [];
+  for (const p of perm) {
+    if (shape[p] === 1) continue;
+    const last = dims.length - 1;
+    if (last >= 0 && strides[last] === inStrides[p] * shape[p]) {
+      dims[last] *= shape[p];
+      strides[last] = inStrides[p];
+    } else {
+      dims.push(shape[p]);
+      strides.push(inStrides[p]);
+    }
+  }
+  if (dims.length === 0) return { dims: [1], strides: [0] };
+  return { dims, strides };
+}
+
+export function transposeValues(x: ArrayLike<number>, shape: readonly number[], perm: readonly number[], out: NumericArray): void {
+  const size = out.length;
+  if (size === 0) return;
+  const { dims, strides } = plan(shape, perm);
+  const rank = dims.length;
+  const n = dims[rank - 1];
+  const step = strides[rank - 1];
+  const index = new Array<number>(rank).fill(0);
+  let at = 0;
+  for (let o = 0; o < size; o += n) {
+    if (step === 1) for (let j = 0; j < n; j++) out[o + j] = x[at + j];
+    else for (let j = 0, i = at; j < n; j++, i += step) out[o + j] = x[i];
+    for (let d = rank - 2; d >= 0; d--) {
+      index[d]++;
+      at += strides[d];
+      if (index[d] < dims[d]) break;
+      at -= strides[d] * dims[d];
+      index[d] = 0;
+    }
+  }
+}
+
+const NUMERIC: ReadonlySet<DataType> = new Set<DataType>(["float32", "int32", "bool"]);
+
+/** The kernel registered for Transpose (numeric dtypes; strings and complex go to `fallback`). */
+export function makeTranspose(fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { perm } = args.attrs as { perm: number[] };
+    const values = (args.backend as CpuBackend).data.get(x.dataId).values;
+    if (!NUMERIC.has(x.dtype) || !ArrayBuffer.isView(values)) return fallback(args);
+    const shape = perm.map((p) => x.shape[p]);
+    const out = tf.util.getTypedArrayFromDType(x.dtype as "float32" | "int32" | "bool", tf.util.sizeFromShape(shape)) as NumericArray;
+    transposeValues(values as unknown as ArrayLike<number>, x.shape, perm, out);
+    return (args.backend as CpuBackend).makeTensorInfo(shape, x.dtype, out as Float32Array);
+  };
+}
