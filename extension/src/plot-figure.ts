@@ -1,0 +1,166 @@
+/**
+ * Plot payload → plotly figure, drawn like the book's `plot` (section 2.4) and `ProgressBoard`
+ * (section 3.2): a grid of panels with lines or points in the style of each format string,
+ * a grid, a legend per panel, fixed limits and log axes where asked. Pure: no DOM, no plotly.
+ */
+import type { LineStyle, MarkerSymbol, PlotAxes, PlotPayload, PlotSeries } from "d2l-ts-figure-contract";
+import type * as Plotly from "plotly.js";
+
+import {
+  axisIds,
+  type FigureLayout,
+  type FigureSpec,
+  gridDomains,
+  PIXELS_PER_INCH,
+  PIXELS_PER_POINT,
+  PLOTLY_CONFIG,
+  plotlyText,
+  type ThemeColors,
+  themedAxis,
+  type Trace,
+  themedLayout,
+} from "./figure-spec";
+
+const MIN_WIDTH = 320;
+
+const DASH: Record<LineStyle, Plotly.Dash> = {
+  solid: "solid",
+  dashed: "dash",
+  dashdot: "dashdot",
+  dotted: "dot",
+};
+
+/** matplotlib marker → plotly symbol; `x` and `+` are thin strokes in both. */
+const SYMBOL: Record<MarkerSymbol, string> = {
+  circle: "circle",
+  point: "circle",
+  square: "square",
+  "triangle-up": "triangle-up",
+  "triangle-down": "triangle-down",
+  x: "x-thin-open",
+  plus: "cross-thin-open",
+  star: "star",
+  diamond: "diamond",
+};
+
+export function plotFigure(payload: PlotPayload, theme: ThemeColors): FigureSpec {
+  const { gridRows, gridCols } = payload;
+  const domains = gridDomains(gridRows, gridCols, { gapX: payload.sharey ? 0.04 : 0.1, gapY: 0.16 });
+  const data: Trace[] = [];
+  const annotations: Array<Partial<Plotly.Annotations>> = [];
+  const layout: FigureLayout = {
+    ...themedLayout(theme),
+    margin: { l: 55, r: 10, t: payload.axes.some((a) => a.title) ? 28 : 10, b: 40 },
+    annotations,
+    dragmode: "zoom",
+  };
+
+  payload.axes.forEach((axes, k) => {
+    const row = Math.floor(k / gridCols);
+    const col = k % gridCols;
+    const ids = axisIds(k);
+    const legendId = k === 0 ? "legend" : `legend${k + 1}`;
+    for (const series of axes.series) {
+      data.push(seriesTrace(series, ids, legendId, axes.legend));
+    }
+    if (axes.legend && axes.series.some((s) => s.label !== null)) {
+      layout.showlegend = true;
+      // Inside the panel's upper right corner, like matplotlib's legend.
+      layout[legendId] = {
+        x: domains[k].x[1],
+        y: domains[k].y[1],
+        xanchor: "right",
+        yanchor: "top",
+        xref: "paper",
+        yref: "paper",
+        bgcolor: theme.legendBackground,
+        bordercolor: theme.grid,
+        borderwidth: 1,
+        font: { color: theme.foreground, size: 11 },
+      };
+    }
+    layout[ids.xKey] = {
+      ...themedAxis(theme),
+      ...axisRange(axes.xlim, axes.xscale),
+      domain: domains[k].x,
+      anchor: ids.y as Plotly.AxisName,
+      title: { text: axes.xlabel === null ? "" : plotlyText(axes.xlabel) },
+    } satisfies Partial<Plotly.LayoutAxis>;
+    const shareWith = payload.sharey && col > 0 ? axisIds(row * gridCols).y : null;
+    layout[ids.yKey] = {
+      ...themedAxis(theme),
+      ...axisRange(axes.ylim, axes.yscale),
+      domain: domains[k].y,
+      anchor: ids.x as Plotly.AxisName,
+      title: { text: axes.ylabel === null ? "" : plotlyText(axes.ylabel) },
+      ...(shareWith === null ? {} : { matches: shareWith as Plotly.AxisName, showticklabels: false }),
+    } satisfies Partial<Plotly.LayoutAxis>;
+    if (axes.title !== null && axes.title !== "") {
+      annotations.push({
+        text: plotlyText(axes.title),
+        showarrow: false,
+        xref: "paper",
+        yref: "paper",
+        x: (domains[k].x[0] + domains[k].x[1]) / 2,
+        y: domains[k].y[1],
+        xanchor: "center",
+        yanchor: "bottom",
+        font: { color: theme.foreground, size: 12 },
+      });
+    }
+  });
+
+  const naturalWidth = Math.max(MIN_WIDTH, payload.figsize[0] * PIXELS_PER_INCH);
+  const naturalHeight = naturalWidth * (payload.figsize[1] / payload.figsize[0]);
+  return { data, layout, config: PLOTLY_CONFIG, width: naturalWidth, height: naturalHeight };
+}
+
+function seriesTrace(
+  series: PlotSeries,
+  ids: { x: string; y: string },
+  legendId: string,
+  legend: boolean,
+): Trace {
+  const mode: Plotly.PlotData["mode"] =
+    series.line !== null
+      ? series.marker !== null
+        ? "lines+markers"
+        : "lines"
+      : series.marker !== null
+        ? "markers"
+        : "none";
+  const trace: Trace = {
+    type: "scatter",
+    x: series.x,
+    y: series.y,
+    xaxis: ids.x,
+    yaxis: ids.y,
+    mode,
+    name: series.label === null ? "" : plotlyText(series.label),
+    showlegend: legend && series.label !== null,
+    legend: legendId,
+    opacity: series.alpha,
+  };
+  if (series.line !== null) {
+    trace.line = { color: series.color, dash: DASH[series.line], width: series.lineWidth * PIXELS_PER_POINT };
+  }
+  if (series.marker !== null) {
+    const thin = series.marker === "x" || series.marker === "plus";
+    const scale = series.marker === "point" ? 0.5 : 1; // matplotlib draws '.' at half size
+    trace.marker = {
+      color: series.color,
+      symbol: SYMBOL[series.marker],
+      size: series.markerSize * PIXELS_PER_POINT * scale,
+      ...(thin ? { line: { color: series.color, width: 1.5 } } : {}),
+    };
+  }
+  return trace;
+}
+
+/** Fixed limits, if any; plotly's log axes take their range in powers of ten. */
+function axisRange(lim: [number, number] | null, scale: PlotAxes["xscale"]): Partial<Plotly.LayoutAxis> {
+  const type = scale === "log" ? "log" : "linear";
+  if (lim === null) return { type, autorange: true };
+  const range = scale === "log" ? [Math.log10(lim[0]), Math.log10(lim[1])] : [lim[0], lim[1]];
+  return { type, autorange: false, range };
+}
