@@ -8,9 +8,9 @@ cd "$ROOT"
 OUT=build/notebooks
 
 # The notebooks import the built package `d2l-ts`: build it when dist/ is missing or older than
-# its sources (set-up builds it too; this keeps `npm run notebooks` usable on its own).
+# its sources or the figure contract's (set-up builds it too; this keeps `npm run notebooks` usable on its own).
 if [ ! -f kernel-lib/dist/index.js ] ||
-  [ -n "$(find kernel-lib/src -name '*.ts' -newer kernel-lib/dist/index.js -print -quit)" ]; then
+  [ -n "$(find kernel-lib/src contract/src -name '*.ts' -newer kernel-lib/dist/index.js -print -quit 2>/dev/null)" ]; then
   say "Building d2l-ts (dist/ missing or stale)"
   npm run build --silent
 fi
