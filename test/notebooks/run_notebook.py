@@ -103,6 +103,31 @@ def figure_problems(outputs: list) -> list[str]:
     return problems
 
 
+def cell_problem(where: str, reply: dict, outputs: list, check_figures: bool):
+    """What is wrong with one executed cell, from its execute_reply content and its outputs, or
+    None when it ran clean. `where` names the notebook and the cell."""
+    status = reply.get("status")
+    err = stderr_text(outputs)
+    errors = error_text(outputs)
+    if status == "abort":
+        return (
+            f"{where} was aborted by the kernel (tslab aborts requests for 200 ms after an "
+            f"error, so an earlier request failed)" + (f"; stderr:\n{err}" if err else "")
+        )
+    if status != "ok":
+        detail = err or errors or json.dumps(reply)
+        return f"{where} failed with status {status!r}; tslab stderr:\n{detail}"
+    if err:
+        return f"{where} wrote to stderr (treated as an error):\n{err}"
+    if errors:
+        return f"{where} produced an error output:\n{errors}"
+    if check_figures:
+        problems = figure_problems(outputs)
+        if problems:
+            return f"{where}: " + "; ".join(problems)
+    return None
+
+
 def execute(nb, nb_path: Path, kernel: str, timeout: int, check_figures: bool, cell_log=None):
     """Runs the notebook `nb` (read from nb_path) in place; returns (seconds, code cells run).
 
@@ -118,26 +143,9 @@ def execute(nb, nb_path: Path, kernel: str, timeout: int, check_figures: bool, c
         if cell_log is not None and cell_index in cell_started:
             elapsed = time.monotonic() - cell_started[cell_index]
             print(f"    cell {cell_index:3d} {elapsed:6.2f} s  {first_line(cell.source)[:70]}", file=cell_log, flush=True)
-        status = execute_reply["content"].get("status")
-        err = stderr_text(cell.outputs)
-        errors = error_text(cell.outputs)
-        where = describe_cell(shown, cell_index, cell)
-        if status == "abort":
-            failure.append(
-                f"{where} was aborted by the kernel (tslab aborts requests for 200 ms after an "
-                f"error, so an earlier request failed)" + (f"; stderr:\n{err}" if err else "")
-            )
-        elif status != "ok":
-            detail = err or errors or json.dumps(execute_reply["content"])
-            failure.append(f"{where} failed with status {status!r}; tslab stderr:\n{detail}")
-        elif err:
-            failure.append(f"{where} wrote to stderr (treated as an error):\n{err}")
-        elif errors:
-            failure.append(f"{where} produced an error output:\n{errors}")
-        elif check_figures:
-            problems = figure_problems(cell.outputs)
-            if problems:
-                failure.append(f"{where}: " + "; ".join(problems))
+        problem = cell_problem(describe_cell(shown, cell_index, cell), execute_reply["content"], cell.outputs, check_figures)
+        if problem is not None:
+            failure.append(problem)
         if failure:
             # Stop at the first problem: later cells would only be aborted by tslab anyway.
             raise NotebookFailure(failure[0])
