@@ -218,11 +218,14 @@ describe("figures in Deno's Jupyter kernel (deno npm package)", () => {
     }
   });
 
-  it("displays a Figure that ends a cell through [Symbol.for(\"Jupyter.display\")]", () => {
+  it("shows a Figure through its [Symbol.for(\"Jupyter.display\")] method", () => {
+    // Deno.jupyter.display(figure) formats the object the way Deno shows a cell's last value.
+    // (A figure left as the last expression also shows, as an execute_result, but Deno 2.9.6
+    // sometimes sends that after the cell's idle status, so nbclient may miss it: docs/figures.md.)
     const outputs = codeCells(denoExecuted)[5].outputs ?? [];
     expect(outputs).toHaveLength(1);
-    expect(outputs[0].output_type).toBe("execute_result");
     expect(Object.keys(outputs[0].data ?? {}).sort()).toEqual(ALL_MIMES(HEATMAP_MIME_TYPE));
     expect(figurePayloadProblems(HEATMAP_MIME_TYPE, outputs[0].data?.[HEATMAP_MIME_TYPE])).toEqual([]);
+    expect((outputs[0].data?.[HEATMAP_MIME_TYPE] as { cmap: { name: string } }).cmap.name).toBe("Blues");
   });
 });

@@ -23,9 +23,10 @@ export class Figure<P extends HeatmapPayload | PlotPayload = HeatmapPayload | Pl
     return String(this.bundle.data["image/svg+xml"]);
   }
 
-  /** Sends the figure as one `display_data` message (or prints its summary in plain Node). */
-  display(options: PublishOptions = {}): void {
-    publishDisplay(this.bundle, options);
+  /** Sends the figure as one `display_data` message (or prints its summary in plain Node).
+   * In Deno it returns the promise of the send: `await` it so the output stays with its cell. */
+  display(options: PublishOptions = {}): Promise<void> | undefined {
+    return publishDisplay(this.bundle, options);
   }
 
   /** Deno's Jupyter kernel: the bundle to show when this object ends a cell. */

@@ -59,7 +59,8 @@ export function heatmapFigure(matrices: MatrixGrid, options: HeatmapOptions = {}
 /**
  * Section 11.1 (`d2l.show_heatmaps`): shows the heatmaps of `matrices` `(rows, cols, queries,
  * keys)` — one Jupyter output holding the interactive figure, its SVG fallback and a summary.
+ * Returns nothing in tslab and Node; in Deno the promise of the send (write `await`).
  */
-export function showHeatmaps(matrices: MatrixGrid, options: HeatmapOptions = {}): void {
-  heatmapFigure(matrices, options).display();
+export function showHeatmaps(matrices: MatrixGrid, options: HeatmapOptions = {}): Promise<void> | undefined {
+  return heatmapFigure(matrices, options).display();
 }

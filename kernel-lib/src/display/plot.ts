@@ -104,9 +104,10 @@ export function plotFigure(X: SeriesData, Y?: SeriesData | null, options: PlotOp
  * or several (2-D tensor, or an array of series); without `Y`, `X` is plotted against indices.
  * Extra series such as the book's training points (`'o'`, alpha 0.5) go in the same call:
  * `plot([xVal, xVal, xTrain], [yVal, yHat, yTrain], { fmts: ["-", "m--", "o"], alpha: [1, 1, 0.5] })`.
+ * Returns nothing in tslab and Node; in Deno the promise of the send (write `await`).
  */
-export function plot(X: SeriesData, Y?: SeriesData | null, options: PlotOptions = {}): void {
-  plotFigure(X, Y, options).display();
+export function plot(X: SeriesData, Y?: SeriesData | null, options: PlotOptions = {}): Promise<void> | undefined {
+  return plotFigure(X, Y, options).display();
 }
 
 /** A grid of plot panels as one figure, not yet shown. */
@@ -130,6 +131,6 @@ export function panelsFigure(panels: PanelSpec[], options: PanelGridOptions = {}
  * Section 11.2 (`fig, axes = plt.subplots(1, 4, sharey=True, figsize=(12, 3))` with one `plot`
  * per axes): shows several plot panels, row by row, as one figure.
  */
-export function plotPanels(panels: PanelSpec[], options: PanelGridOptions = {}): void {
-  panelsFigure(panels, options).display();
+export function plotPanels(panels: PanelSpec[], options: PanelGridOptions = {}): Promise<void> | undefined {
+  return panelsFigure(panels, options).display();
 }

@@ -1,2 +1,2 @@
 // Kernel adapter: publish a bundle to tslab, Deno's Jupyter kernel, or plain Node.
-export { detectKernel, publishDisplay, setNodeDisplayHandler, KernelDisplayError, type KernelKind, type NodeDisplayHandler, type PublishOptions } from "./publish";
+export { detectKernel, displaysSettled, publishDisplay, setNodeDisplayHandler, KernelDisplayError, type KernelKind, type NodeDisplayHandler, type PublishOptions } from "./publish";

@@ -6,7 +6,7 @@
 import Module from "node:module";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { MimeBundle } from "../figures/bundle";
-import { KernelDisplayError, detectKernel, publishDisplay, setNodeDisplayHandler } from "./publish";
+import { KernelDisplayError, detectKernel, displaysSettled, publishDisplay, setNodeDisplayHandler } from "./publish";
 
 const bundle: MimeBundle = {
   data: { "application/vnd.d2l-ts.plot+json": { version: 1 }, "image/svg+xml": "<svg/>", "text/plain": "Plot summary" },
@@ -82,6 +82,28 @@ describe("Deno", () => {
       [bundle.data, { raw: true }],
       [bundle.data, { raw: true, display_id: "d", update: true }],
     ]);
+  });
+
+  it("returns the send's promise, and displaysSettled waits for every pending send", async () => {
+    const sent: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    g.Deno = { jupyter: { display: async (b: { "text/plain": string }) => { await gate; sent.push(b["text/plain"]); } } };
+    const first = publishDisplay(bundle);
+    expect(first).toBeInstanceOf(Promise);
+    let settled = false;
+    const all = displaysSettled().then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(settled).toBe(false);
+    release();
+    await all;
+    expect(sent).toEqual(["Plot summary"]);
+    await expect(displaysSettled()).resolves.toBeUndefined();
+  });
+
+  it("returns nothing outside Deno, so tslab prints no value for a figure call", () => {
+    setNodeDisplayHandler(() => {});
+    expect(publishDisplay(bundle)).toBeUndefined();
   });
 
   it("reports a rejected display instead of dropping it", async () => {

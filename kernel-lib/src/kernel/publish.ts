@@ -81,8 +81,25 @@ export function setNodeDisplayHandler(handler: NodeDisplayHandler | null): NodeD
   return previous;
 }
 
-/** Publishes `bundle` as one `display_data` (or `update_display_data`) message. */
-export function publishDisplay(bundle: MimeBundle, options: PublishOptions = {}): void {
+/** Deno displays not yet handed to the kernel (see `displaysSettled`). */
+const pendingDisplays = new Set<Promise<void>>();
+
+/**
+ * Resolves once every display sent so far has reached the kernel. Only Deno needs it: its
+ * `Deno.jupyter.display` is asynchronous, and Deno 2.9 may report a cell finished (status idle)
+ * before a display the cell did not await, so front ends drop that display. Awaiting this (or
+ * the promise `showHeatmaps`/`plot` return in Deno) keeps the output with its cell.
+ */
+export async function displaysSettled(): Promise<void> {
+  while (pendingDisplays.size > 0) await Promise.all([...pendingDisplays]);
+}
+
+/**
+ * Publishes `bundle` as one `display_data` (or `update_display_data`) message. In Deno it
+ * returns the promise of the asynchronous send (rejections are reported on stderr as a
+ * `KernelDisplayError`, never swallowed); in tslab and Node the message is out on return.
+ */
+export function publishDisplay(bundle: MimeBundle, options: PublishOptions = {}): Promise<void> | undefined {
   const update = options.update === true;
   if (update && options.displayId === undefined) {
     throw new KernelDisplayError("publishDisplay: an update needs the displayId of the display it replaces");
@@ -91,23 +108,24 @@ export function publishDisplay(bundle: MimeBundle, options: PublishOptions = {})
     case "tslab": {
       const transient = options.displayId === undefined ? {} : { display_id: options.displayId };
       tslabWriter()({ data: bundle.data, metadata: bundle.metadata, transient }, update);
-      return;
+      return undefined;
     }
     case "deno": {
       const jupyter = denoJupyter() as DenoJupyter;
-      const result = jupyter.display(bundle.data, {
-        raw: true,
-        ...(options.displayId === undefined ? {} : { display_id: options.displayId, update }),
+      const sent = Promise.resolve(
+        jupyter.display(bundle.data, {
+          raw: true,
+          ...(options.displayId === undefined ? {} : { display_id: options.displayId, update }),
+        }),
+      ).catch((e: unknown) => {
+        console.error(new KernelDisplayError(`Deno.jupyter.display failed: ${String(e)}`));
       });
-      // Deno returns a promise; a rejected one must not vanish silently.
-      if (result !== undefined && typeof (result as Promise<void>).catch === "function") {
-        (result as Promise<void>).catch((e: unknown) => {
-          console.error(new KernelDisplayError(`Deno.jupyter.display failed: ${String(e)}`));
-        });
-      }
-      return;
+      pendingDisplays.add(sent);
+      void sent.finally(() => pendingDisplays.delete(sent));
+      return sent;
     }
     case "node":
       nodeHandler(bundle, options);
+      return undefined;
   }
 }
