@@ -59,8 +59,15 @@ function main() {
   }
   console.log(`${pkg.name}: compiling TypeScript and building the prebuilt extension into ${rel(OUTPUT)}`);
   const started = Date.now();
-  const run = (script, args) =>
-    execFileSync(process.execPath, [require.resolve(script), ...args], { cwd: HERE, stdio: 'inherit' });
+  // The tools' own output (progress, licence and size warnings) is shown only if they fail.
+  const run = (script, args) => {
+    try {
+      execFileSync(process.execPath, [require.resolve(script), ...args], { cwd: HERE, stdio: 'pipe' });
+    } catch (error) {
+      process.stderr.write(String(error.stdout ?? '') + String(error.stderr ?? ''));
+      throw new Error(`${pkg.name}: ${path.basename(script)} failed`);
+    }
+  };
   run('typescript/bin/tsc', ['-p', 'tsconfig.json']);
   fs.rmSync(OUTPUT, { recursive: true, force: true });
   run('@jupyter/builder/lib/build-labextension.js', [

@@ -66,8 +66,8 @@ export function heatmapFigure(payload: HeatmapPayload, theme: ThemeColors): Figu
       coloraxis: "coloraxis",
       name: title === null ? `panel ${row},${col}` : plotlyText(title),
       ...(hover
-        ? { text: hover, hovertemplate: "%{text}<br>weight %{z:.4g}<extra></extra>" }
-        : { hovertemplate: "query %{y}<br>key %{x}<br>weight %{z:.4g}<extra></extra>" }),
+        ? { text: hover, hovertemplate: "%{text}<br>weight %{z:.4~g}<extra></extra>" }
+        : { hovertemplate: "query %{y}<br>key %{x}<br>weight %{z:.4~g}<extra></extra>" }),
       xgap: 0,
       ygap: 0,
     };
@@ -82,6 +82,8 @@ export function heatmapFigure(payload: HeatmapPayload, theme: ThemeColors): Figu
       constrain: "domain",
       range: [-0.5, width - 0.5],
       ...tickLabels(payload.xTickLabels),
+      // Shared axes, as with matplotlib's sharex: tick labels on the bottom row only.
+      showticklabels: row === gridRows - 1,
       title: { text: row === gridRows - 1 ? plotlyText(payload.xlabels[col]) : "" },
     };
     const yAxis: Partial<Plotly.LayoutAxis> = {
@@ -96,6 +98,7 @@ export function heatmapFigure(payload: HeatmapPayload, theme: ThemeColors): Figu
       scaleanchor: ids.x as Plotly.AxisName,
       scaleratio: 1,
       ...tickLabels(payload.yTickLabels),
+      showticklabels: col === 0,
       title: { text: col === 0 ? plotlyText(payload.ylabel) : "" },
     };
     if (k > 0) {

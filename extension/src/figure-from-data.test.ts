@@ -1,0 +1,42 @@
+import { HEATMAP_MIME_TYPE, PLOT_MIME_TYPE } from "d2l-ts-figure-contract";
+import { describe, expect, it } from "vitest";
+
+import { figureFromData } from "./figure-from-data";
+import { LIGHT_THEME } from "./figure-spec";
+import { axes, heatmap, plot } from "./test-payloads";
+
+describe("figureFromData", () => {
+  it("translates valid heatmap and plot payloads", () => {
+    const h = figureFromData(HEATMAP_MIME_TYPE, heatmap(1, 1, 2, 2), LIGHT_THEME);
+    expect(h.kind === "figure" && h.spec.data[0].type).toBe("heatmap");
+    const p = figureFromData(PLOT_MIME_TYPE, plot([axes()]), LIGHT_THEME);
+    expect(p.kind === "figure" && p.spec.data[0].type).toBe("scatter");
+  });
+
+  it("reports every problem of a malformed payload instead of drawing it", () => {
+    const outcome = figureFromData(HEATMAP_MIME_TYPE, { version: 1, gridRows: 0 }, LIGHT_THEME);
+    expect(outcome.kind).toBe("invalid");
+    if (outcome.kind !== "invalid") return;
+    expect(outcome.message).toContain(HEATMAP_MIME_TYPE);
+    expect(outcome.problems.length).toBeGreaterThan(1);
+    expect(outcome.problems.join("\n")).toMatch(/values|gridCols/);
+  });
+
+  it("catches a payload that passes the schema but whose parts disagree", () => {
+    const bad = { ...heatmap(1, 2, 2, 2), xlabels: ["only one"] };
+    const outcome = figureFromData(HEATMAP_MIME_TYPE, bad, LIGHT_THEME);
+    expect(outcome).toMatchObject({ kind: "invalid", problems: ["/xlabels: has 1 entries, expected gridCols = 2"] });
+  });
+
+  it("treats strings, null and arrays as malformed, not as crashes", () => {
+    for (const data of ["{}", null, [1, 2], 42]) {
+      expect(figureFromData(PLOT_MIME_TYPE, data, LIGHT_THEME).kind).toBe("invalid");
+    }
+  });
+
+  it("falls back to the static picture for a payload of another contract version", () => {
+    const outcome = figureFromData(PLOT_MIME_TYPE, { ...plot([axes()]), version: 2 }, LIGHT_THEME);
+    expect(outcome.kind).toBe("other-version");
+    expect(outcome.kind === "other-version" && outcome.message).toMatch(/payload version 2.*draws version 1/);
+  });
+});
