@@ -5,6 +5,7 @@
 import { tf } from "../tf";
 import { describe, expectInteger, fail } from "../ops/check";
 import { DataModule } from "./data-module";
+import { displaysSettled } from "../kernel";
 import { Module } from "./module";
 import type { Optimizer } from "./sgd";
 import { TensorLoader, type Batch, type DataLoader } from "./tensor-loader";
@@ -120,6 +121,9 @@ export class Trainer {
     }
     // The book's loop variable ends at the last epoch.
     this.epoch = this.maxEpochs - 1;
+    // Deno's kernel may close a cell before a display it was not awaited on: let the board's
+    // last update reach the kernel before fit resolves.
+    await displaysSettled();
   }
 
   /**
