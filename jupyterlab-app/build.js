@@ -6,7 +6,7 @@
 //
 //   node build.js            build unless the inputs are unchanged since the last build
 //   node build.js --force    build anyway
-//   D2L_LAB_BUILD=production node build.js   minified build (slow: minutes)
+//   D2L_LAB_BUILD=development node build.js   unminified build (for debugging JupyterLab itself)
 'use strict';
 
 const crypto = require('crypto');
@@ -16,7 +16,8 @@ const path = require('path');
 const HERE = __dirname;
 const BUILD = path.join(HERE, 'build');
 const STAMP = path.join(BUILD, 'inputs.sha256');
-const MODE = process.env.D2L_LAB_BUILD === 'production' ? 'production' : 'development';
+// Minified by default: rspack does it in about 15 s here, and pages load 2× fewer bytes.
+const MODE = process.env.D2L_LAB_BUILD === 'development' ? 'development' : 'production';
 
 // Core extensions that need server parts Debian's jupyter_server 1.23 does not have
 // (JupyterHub, the extension manager's PyPI listing, the language-server bridge).

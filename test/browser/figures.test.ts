@@ -45,11 +45,13 @@ describe("jupyterlab-d2l-ts in JupyterLab", () => {
   it("is loaded as a prebuilt extension, plotly only after the first figure", async () => {
     const { page } = await newPage();
     const extensionBytes: Record<string, number> = {};
+    const allBytes: Record<string, number> = {};
     page.on("response", async (response) => {
       const url = new URL(response.url());
-      if (!url.pathname.startsWith("/lab/extensions/jupyterlab-d2l-ts/")) return;
+      if (url.pathname.startsWith("/api/")) return; // contents and kernel traffic, not code
       const body = await response.body().catch(() => Buffer.alloc(0));
-      extensionBytes[url.pathname] = body.length;
+      allBytes[url.pathname] = body.length;
+      if (url.pathname.startsWith("/lab/extensions/jupyterlab-d2l-ts/")) extensionBytes[url.pathname] = body.length;
     });
     await openNotebook(page, lab, "heatmap.ipynb");
     const config = await page.evaluate(() => {
@@ -60,6 +62,7 @@ describe("jupyterlab-d2l-ts in JupyterLab", () => {
     expect(await page.evaluate(() => (window as any).jupyterapp.hasPlugin("jupyterlab-d2l-ts:theme"))).toBe(true);
 
     const beforeFigure = { ...extensionBytes };
+    const startBytes = Object.values(allBytes).reduce((a, b) => a + b, 0);
     await runAllCells(page);
     await page.waitForSelector(".jp-D2lFigure .js-plotly-plot", { timeout: 30_000 });
     const plotlyChunks = Object.keys(extensionBytes).filter((p) => !(p in beforeFigure) && extensionBytes[p] > 1_000_000);
@@ -67,7 +70,11 @@ describe("jupyterlab-d2l-ts in JupyterLab", () => {
     const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
     fs.writeFileSync(
       path.join(ARTIFACTS, "extension-bytes.json"),
-      JSON.stringify({ beforeFirstFigure: sum(beforeFigure), files: beforeFigure, withFirstFigure: sum(extensionBytes) }, null, 2),
+      JSON.stringify(
+        { jupyterLabStart: startBytes, beforeFirstFigure: sum(beforeFigure), files: beforeFigure, withFirstFigure: sum(extensionBytes) },
+        null,
+        2,
+      ),
     );
     await shutDownKernels(page);
     await page.close();
@@ -142,10 +149,23 @@ describe("jupyterlab-d2l-ts in JupyterLab", () => {
     const { page } = await newPage();
     await openNotebook(page, lab, "progress.ipynb");
     const outputCounts: number[] = [];
+    const pointsWhenMarked: number[] = [];
+    // While it runs: count outputs, and mark the first plotly node seen, to find it again at the end.
     const sampler = setInterval(() => {
       void page
-        .evaluate(() => document.querySelectorAll(".jp-OutputArea-output").length)
-        .then((n) => outputCounts.push(n))
+        .evaluate(() => {
+          const gd = document.querySelector(".jp-D2lFigure .js-plotly-plot") as (HTMLElement & { data?: Array<{ x: number[] }> }) | null;
+          let marked: number | null = null;
+          if (gd && gd.dataset.firstSeen === undefined) {
+            gd.dataset.firstSeen = "yes";
+            marked = gd.data?.[0]?.x.length ?? 0;
+          }
+          return { outputs: document.querySelectorAll(".jp-OutputArea-output").length, marked };
+        })
+        .then(({ outputs, marked }) => {
+          outputCounts.push(outputs);
+          if (marked !== null) pointsWhenMarked.push(marked);
+        })
         .catch(() => undefined);
     }, 100);
     await runAllCells(page);
@@ -162,6 +182,10 @@ describe("jupyterlab-d2l-ts in JupyterLab", () => {
     expect(await page.locator(".jp-OutputArea-output").count()).toBe(1);
     expect(Math.max(0, ...outputCounts)).toBeLessThanOrEqual(1); // never more than one output while live
     expect(outputCounts.some((n) => n === 1)).toBe(true); // it was seen while training ran
+    // Redrawn in place: the plotly node marked early on (with fewer points) is the final one.
+    expect(pointsWhenMarked).toHaveLength(1);
+    expect(pointsWhenMarked[0]).toBeLessThan(20);
+    expect(await page.locator('.jp-D2lFigure .js-plotly-plot[data-first-seen="yes"]').count()).toBe(1);
     await screenshot(page, "progress-board");
     await shutDownKernels(page);
     await page.close();
@@ -188,23 +212,45 @@ describe("jupyterlab-d2l-ts in JupyterLab", () => {
     const { page } = await newPage();
     await openNotebook(page, lab, "sizes.ipynb");
     await runAllCells(page);
-    await expect.poll(async () => (await drawnFigures(page)).length, { timeout: 30_000 }).toBe(2);
+    await expect.poll(async () => (await drawnFigures(page)).length, { timeout: 30_000 }).toBe(3);
     expect(await stderrOutputs(page)).toEqual([]);
     const figures = await drawnFigures(page);
     expect(figures.map((f) => [f.traces[0].rows, f.traces[0].cols])).toEqual([
       [50, 50],
       [512, 512],
+      [50, 50],
     ]);
     const measures = await page.evaluate(() =>
-      performance.getEntriesByName("jupyterlab-d2l-ts:render").map((e) => Math.round(e.duration)),
+      performance
+        .getEntriesByName("jupyterlab-d2l-ts:render")
+        .map((e) => ({ start: Math.round(e.startTime), ms: Math.round(e.duration) })),
     );
-    expect(measures.length).toBeGreaterThanOrEqual(2);
+    expect(measures).toHaveLength(3); // one draw per output
+    const [cold50, warm512, warm50] = measures.sort((a, b) => a.start - b.start).map((m) => m.ms);
     fs.writeFileSync(
       path.join(ARTIFACTS, "render-times.json"),
-      JSON.stringify({ note: "ms from renderModel to the frame after Plotly.react; first includes loading plotly", measures }, null, 2),
+      JSON.stringify(
+        { note: "ms from the output reaching the renderer to the frame after Plotly.react", cold50WithPlotlyLoad: cold50, warm512, warm50 },
+        null,
+        2,
+      ),
     );
+    // The figure follows the panel's width: a narrower window shrinks it, aspect kept.
+    expect(figures[1].width).toBe(600);
+    await page.setViewportSize({ width: 760, height: 900 });
+    await expect.poll(async () => (await drawnFigures(page))[1].width, { timeout: 10_000 }).toBeLessThan(600);
+    // At 512 rows a cell is under a pixel high: the hover may land on a neighbour. Whatever
+    // cell it names, its weight must be that cell's value.
     const hover = await hoverCell(page, 1, 0, 300, 200);
-    expect(hover).toMatch(/query 300.*key 200.*weight \d/s);
+    const [, query, key, weight] = hover.match(/query (\d+)\s*key (\d+)\s*weight ([\d.e-]+)/) ?? [];
+    expect(Math.abs(Number(query) - 300)).toBeLessThanOrEqual(1);
+    expect(Math.abs(Number(key) - 200)).toBeLessThanOrEqual(1);
+    const cellValue = await page.$$eval(
+      ".jp-D2lFigure .js-plotly-plot",
+      (nodes, [i, j]) => (nodes[1] as unknown as { data: Array<{ z: number[][] }> }).data[0].z[i][j],
+      [Number(query), Number(key)] as const,
+    );
+    expect(Number(weight)).toBeCloseTo(cellValue, 3);
     await screenshot(page, "heatmap-512");
     await shutDownKernels(page);
     await page.close();
