@@ -101,6 +101,16 @@ describe("jupyterlab-d2l-ts in JupyterLab", () => {
     const offDiagonal = await hoverCell(page, 0, 0, 2, 7);
     expect(offDiagonal).toMatch(/query 2.*key 7.*weight 0(?!\.)/s);
     await screenshot(page, "heatmap-hover");
+
+    // Clearing the output disposes the renderer, which purges plotly's state from its node.
+    await page.evaluate(() => {
+      (window as any).drawnNode = document.querySelector(".jp-D2lFigure .js-plotly-plot");
+      return (window as any).jupyterapp.commands.execute("notebook:clear-all-cell-outputs");
+    });
+    await page.waitForFunction(() => {
+      const node = (window as any).drawnNode;
+      return !node.isConnected && node._fullLayout === undefined && node.data === undefined;
+    }, null, { timeout: 10_000 });
     expect(watch.errors.filter((e) => !e.includes("debugger"))).toEqual([]);
     await shutDownKernels(page);
     await page.close();
