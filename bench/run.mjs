@@ -50,8 +50,10 @@ function say(text) {
 /** Builds d2l-ts (its dist/ and generated/, including the WebAssembly kernels) as users get it. */
 function build() {
   say("Building d2l-ts (kernel-lib) and its WebAssembly kernels");
-  execFileSync("node", [join(root, "kernel-lib", "scripts", "build-wasm.mjs")], { stdio: "inherit" });
-  execFileSync("npm", ["run", "build", "--silent", "-w", "d2l-ts"], { cwd: root, stdio: "inherit" });
+  // Build logs go to stderr: stdout carries only the table.
+  const toStderr = { cwd: root, stdio: ["ignore", 2, 2] };
+  execFileSync("node", [join(root, "kernel-lib", "scripts", "build-wasm.mjs")], toStderr);
+  execFileSync("npm", ["run", "build", "--silent", "-w", "d2l-ts"], toStderr);
 }
 
 /** Runs one measuring child process and parses its JSON line; failures become recorded errors. */
@@ -124,7 +126,13 @@ function main() {
     notebooks = timeNotebooks(root, say);
   }
 
-  const report = { generated: new Date().toISOString(), machine: machineInfo, rows: results, notebooks };
+  const report = {
+    generated: new Date().toISOString(),
+    settings: { repeats: options.repeats, max_seconds: options.maxSeconds },
+    machine: machineInfo,
+    rows: results,
+    notebooks,
+  };
   mkdirSync(dirname(options.out), { recursive: true });
   writeFileSync(options.out, JSON.stringify(report, null, 2) + "\n");
   const table = formatTable(report);

@@ -11,6 +11,7 @@ const ratio = (r, torch) =>
 
 function formatMs(x) {
   if (x >= 10000) return `${(x / 1000).toFixed(1)} s`;
+  if (x >= 1000) return `${(x / 1000).toFixed(2)} s`;
   if (x >= 100) return `${x.toFixed(0)} ms`;
   return `${x.toFixed(1)} ms`;
 }
@@ -40,15 +41,21 @@ export function formatTable(report) {
   }
   if (report.notebooks) {
     lines.push("", "Notebooks end to end (fresh kernel each, wall time of executing every cell):", "");
-    lines.push("| notebook | kernel | time | compared with |", "| --- | --- | ---: | --- |");
+    lines.push("| notebook | kernel | time | compared with (ratio ours / book's) |", "| --- | --- | ---: | --- |");
     for (const nb of report.notebooks) {
-      lines.push(`| ${nb.name} | ${nb.kernel} | ${nb.error ? `failed: ${nb.error}` : formatMs(nb.seconds * 1000)} | ${nb.compare ?? ""} |`);
+      // For our notebooks with a counterpart: the ratio ours / the book's.
+      const other = report.notebooks.find((o) => o !== nb && o.compare === nb.name);
+      const versus = other && !other.error && !nb.error ? `, ${(nb.seconds / other.seconds).toFixed(2)}×` : "";
+      const time = nb.error ? `failed: ${nb.error}` : formatMs(nb.seconds * 1000);
+      lines.push(`| ${nb.name} | ${nb.kernel} | ${time} | ${nb.compare ?? ""}${versus} |`);
     }
   }
+  const { repeats, max_seconds: budget } = report.settings;
   lines.push(
     "",
-    `Medians over up to ${"several"} runs after one warm-up run (a single run when one run alone is long); ` +
-      "ratios below 1 mean d2l-ts is faster. Generated " + report.generated.slice(0, 10) + ".",
+    `Medians of up to ${repeats} runs after one warm-up run, within ${budget} s per cell (a single run, ` +
+      "without warm-up, when one run alone takes more than half of that); peak RSS is the whole process's. " +
+      "Ratios below 1 mean d2l-ts is faster. Generated " + report.generated.slice(0, 10) + " by `npm run bench`.",
   );
   return lines.join("\n");
 }
