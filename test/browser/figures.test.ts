@@ -261,6 +261,28 @@ describe("jupyterlab-d2l-ts in JupyterLab", () => {
       [Number(query), Number(key)] as const,
     );
     expect(Number(weight)).toBeCloseTo(cellValue, 3);
+
+    // Zoom: drag a box over keys 100…180 and queries 100…160; the axes then show only those.
+    const box = await page.$$eval(".jp-D2lFigure .js-plotly-plot", (nodes) => {
+      const gd = nodes[1] as unknown as { _fullLayout: Record<string, any>; getBoundingClientRect(): DOMRect };
+      const { xaxis, yaxis } = gd._fullLayout;
+      const rect = gd.getBoundingClientRect();
+      const at = (i: number, j: number) => ({ x: rect.left + xaxis._offset + xaxis.l2p(j), y: rect.top + yaxis._offset + yaxis.l2p(i) });
+      return { from: at(100, 100), to: at(160, 180) };
+    });
+    await page.mouse.move(box.from.x, box.from.y);
+    await page.mouse.down();
+    await page.mouse.move(box.to.x, box.to.y, { steps: 8 });
+    await page.mouse.up();
+    const zoomed = await page.$$eval(".jp-D2lFigure .js-plotly-plot", (nodes) => {
+      const { xaxis, yaxis } = (nodes[1] as unknown as { _fullLayout: Record<string, any> })._fullLayout;
+      return { x: xaxis.range as number[], y: yaxis.range as number[] };
+    });
+    expect(zoomed.x[0]).toBeGreaterThan(95);
+    expect(zoomed.x[1]).toBeLessThan(185);
+    expect(Math.max(...zoomed.y)).toBeLessThan(200); // scaleanchor keeps cells square, so y may widen
+    expect(Math.min(...zoomed.y)).toBeGreaterThan(60);
+    await screenshot(page, "heatmap-512-zoomed");
     await screenshot(page, "heatmap-512");
     await shutDownKernels(page);
     await page.close();
