@@ -15,13 +15,14 @@ const GENERATION = 0; // bumped for every job; workers wait on it
 const JOB = 1; // byte offset of the current job, or -1 to stop
 const DONE = 2; // workers that finished the current job
 const READY = 3; // workers that have started
+const FAILED = 4; // set by a worker whose run() threw (a WebAssembly trap): the job's result is wrong
 
 /** The worker's whole program: instantiate the module on the shared memory, then serve jobs. */
 const WORKER_SOURCE = `
 const { workerData } = require("node:worker_threads");
-const { module, memory, control, threadId } = workerData;
-const { run } = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const ctrl = new Int32Array(memory.buffer, control, 4);
+const { wasmModule, memory, control, threadId } = workerData;
+const { run } = new WebAssembly.Instance(wasmModule, { env: { memory } }).exports;
+const ctrl = new Int32Array(memory.buffer, control, 5);
 let seen = Atomics.load(ctrl, ${GENERATION});
 Atomics.add(ctrl, ${READY}, 1);
 Atomics.notify(ctrl, ${READY});
@@ -30,7 +31,11 @@ for (;;) {
   seen = Atomics.load(ctrl, ${GENERATION});
   const job = Atomics.load(ctrl, ${JOB});
   if (job < 0) break;
-  run(job, threadId);
+  try {
+    run(job, threadId);
+  } catch {
+    Atomics.store(ctrl, ${FAILED}, 1);
+  }
   Atomics.add(ctrl, ${DONE}, 1);
   Atomics.notify(ctrl, ${DONE});
 }
@@ -49,11 +54,12 @@ export class ThreadPool {
     private readonly wasm: KernelModule,
     readonly threads: number,
   ) {
-    this.ctrl = new Int32Array(wasm.memory.buffer, wasm.control, 4);
+    this.ctrl = new Int32Array(wasm.memory.buffer, wasm.control, 5);
     for (let t = 1; t < threads; t++) {
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { module: wasm.module, memory: wasm.memory, control: wasm.control, threadId: t },
+        // (No variable named "module" in the worker: Deno's eval wrapper already declares one.)
+        workerData: { wasmModule: wasm.module, memory: wasm.memory, control: wasm.control, threadId: t },
         stdout: false,
         stderr: false,
       });
@@ -71,12 +77,20 @@ export class ThreadPool {
     const ctrl = this.ctrl;
     Atomics.store(ctrl, JOB, job);
     Atomics.store(ctrl, DONE, 0);
+    Atomics.store(ctrl, FAILED, 0);
     Atomics.add(ctrl, GENERATION, 1);
     Atomics.notify(ctrl, GENERATION);
-    this.wasm.run(job, 0);
+    let error: unknown = null;
+    try {
+      this.wasm.run(job, 0);
+    } catch (e) {
+      error = e; // still wait: the workers are using the job's memory
+    }
     for (let done = Atomics.load(ctrl, DONE); done < this.workers.length; done = Atomics.load(ctrl, DONE)) {
       Atomics.wait(ctrl, DONE, done);
     }
+    if (error !== null) throw error;
+    if (Atomics.load(ctrl, FAILED) !== 0) throw new Error("d2l-ts fast kernels: a worker thread failed its part of the job");
   }
 
   /** Stops the workers (they finish any job first). */
