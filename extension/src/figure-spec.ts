@@ -124,6 +124,34 @@ export function themedLayout(theme: ThemeColors): FigureLayout {
   };
 }
 
+/** A panel's title, centred above its domain, as an annotation in paper coordinates. */
+export function panelTitle(
+  title: string,
+  domain: PanelDomain,
+  theme: ThemeColors,
+): Partial<Plotly.Annotations> {
+  return {
+    text: plotlyText(title),
+    showarrow: false,
+    xref: "paper",
+    yref: "paper",
+    x: (domain.x[0] + domain.x[1]) / 2,
+    y: domain.y[1],
+    xanchor: "center",
+    yanchor: "bottom",
+    font: { color: theme.foreground, size: 12 },
+  };
+}
+
+/** Narrowest figure drawn, in pixels: the book's 2.5-inch default is too small to hover comfortably. */
+const MIN_WIDTH = 320;
+
+/** The figure's natural size in pixels from the book's `figsize` in inches, aspect kept. */
+export function figurePixels(figsize: readonly [number, number]): { width: number; height: number } {
+  const width = Math.max(MIN_WIDTH, figsize[0] * PIXELS_PER_INCH);
+  return { width, height: width * (figsize[1] / figsize[0]) };
+}
+
 /** Plotly options: no logo and no links to plotly's cloud; the mode bar has zoom, pan and reset. */
 export const PLOTLY_CONFIG: Partial<Plotly.Config> = {
   displaylogo: false,

@@ -12,7 +12,8 @@ import {
   type FigureLayout,
   type FigureSpec,
   gridDomains,
-  PIXELS_PER_INCH,
+  figurePixels,
+  panelTitle,
   PLOTLY_CONFIG,
   plotlyText,
   type ThemeColors,
@@ -22,8 +23,6 @@ import {
 } from "./figure-spec";
 import { panelMatrices } from "./heatmap-values";
 
-/** Smallest natural width: the book's 2.5-inch default is too small to hover comfortably. */
-const MIN_WIDTH = 320;
 /** Part of the figure's width kept for the colour bar. */
 const COLORBAR_SPACE = 0.1;
 
@@ -109,23 +108,11 @@ export function heatmapFigure(payload: HeatmapPayload, theme: ThemeColors): Figu
     layout[ids.xKey] = xAxis;
     layout[ids.yKey] = yAxis;
     if (title !== null && title !== "") {
-      (layout.annotations as Array<Partial<Plotly.Annotations>>).push({
-        text: plotlyText(title),
-        showarrow: false,
-        xref: "paper",
-        yref: "paper",
-        x: (domains[k].x[0] + domains[k].x[1]) / 2,
-        y: domains[k].y[1],
-        xanchor: "center",
-        yanchor: "bottom",
-        font: { color: theme.foreground, size: 12 },
-      });
+      (layout.annotations as Array<Partial<Plotly.Annotations>>).push(panelTitle(title, domains[k], theme));
     }
   });
 
-  const naturalWidth = Math.max(MIN_WIDTH, payload.figsize[0] * PIXELS_PER_INCH);
-  const naturalHeight = naturalWidth * (payload.figsize[1] / payload.figsize[0]);
-  return { data, layout, config: PLOTLY_CONFIG, width: naturalWidth, height: naturalHeight };
+  return { data, layout, config: PLOTLY_CONFIG, ...figurePixels(payload.figsize) };
 }
 
 function tickLabels(labels: string[] | null): Partial<Plotly.LayoutAxis> {

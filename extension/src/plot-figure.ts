@@ -11,7 +11,8 @@ import {
   type FigureLayout,
   type FigureSpec,
   gridDomains,
-  PIXELS_PER_INCH,
+  figurePixels,
+  panelTitle,
   PIXELS_PER_POINT,
   PLOTLY_CONFIG,
   plotlyText,
@@ -21,7 +22,6 @@ import {
   themedLayout,
 } from "./figure-spec";
 
-const MIN_WIDTH = 320;
 
 const DASH: Record<LineStyle, Plotly.Dash> = {
   solid: "solid",
@@ -96,23 +96,11 @@ export function plotFigure(payload: PlotPayload, theme: ThemeColors): FigureSpec
       ...(shareWith === null ? {} : { matches: shareWith as Plotly.AxisName, showticklabels: false }),
     } satisfies Partial<Plotly.LayoutAxis>;
     if (axes.title !== null && axes.title !== "") {
-      annotations.push({
-        text: plotlyText(axes.title),
-        showarrow: false,
-        xref: "paper",
-        yref: "paper",
-        x: (domains[k].x[0] + domains[k].x[1]) / 2,
-        y: domains[k].y[1],
-        xanchor: "center",
-        yanchor: "bottom",
-        font: { color: theme.foreground, size: 12 },
-      });
+      annotations.push(panelTitle(axes.title, domains[k], theme));
     }
   });
 
-  const naturalWidth = Math.max(MIN_WIDTH, payload.figsize[0] * PIXELS_PER_INCH);
-  const naturalHeight = naturalWidth * (payload.figsize[1] / payload.figsize[0]);
-  return { data, layout, config: PLOTLY_CONFIG, width: naturalWidth, height: naturalHeight };
+  return { data, layout, config: PLOTLY_CONFIG, ...figurePixels(payload.figsize) };
 }
 
 function seriesTrace(
