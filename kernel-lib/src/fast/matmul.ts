@@ -108,7 +108,7 @@ export function batchMatMulValues(op: MatMulOperands): { values: Float32Array; s
   job[Job.bBatchOffsets] = bOffAt;
   job[Job.rowsPerTask] = ROWS_PER_TASK;
   job[Job.tasksPerBatch] = tasksPerBatch;
-  rt.execute(batch * m * n * k);
+  rt.execute(batch * m * n * k, values);
 
   values.set(arena.f32(cAt, values.length));
   return { values, shape };

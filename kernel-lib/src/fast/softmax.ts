@@ -42,7 +42,7 @@ export function rowKernel(
   job[Job.out] = outAt;
   job[Job.rowsPerTaskR] = ROWS_PER_TASK;
   job[Job.mask] = keepAt;
-  rt.execute(x.length * 8);
+  rt.execute(x.length * 8, out);
   out.set(arena.f32(outAt, out.length));
   return out;
 }

@@ -27,7 +27,7 @@ export function tanhValues(x: Float32Array): Float32Array {
   job[Job.x] = xAt;
   job[Job.out] = outAt;
   job[Job.rowsPerTaskR] = ELEMENTS_PER_TASK;
-  rt.execute(x.length * 16);
+  rt.execute(x.length * 16, out);
   out.set(arena.f32(outAt, out.length));
   return out;
 }

@@ -68,8 +68,11 @@ export class ThreadPool {
     }
   }
 
-  /** Runs the job at `job` on every thread and returns when all are done. */
-  run(job: number): void {
+  /**
+   * Runs the job at `job` on every thread and returns when all are done; `first` runs on the
+   * calling thread after the workers are woken and before it takes its own share of tasks.
+   */
+  run(job: number, first?: () => void): void {
     if (this.workers.length === 0 || !this.awaitStartup()) {
       this.wasm.run(job, 0);
       return;
@@ -82,6 +85,7 @@ export class ThreadPool {
     Atomics.notify(ctrl, GENERATION);
     let error: unknown = null;
     try {
+      first?.();
       this.wasm.run(job, 0);
     } catch (e) {
       error = e; // still wait: the workers are using the job's memory
