@@ -6,7 +6,7 @@
  * images (the way GitHub and VS Code show them).
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -189,7 +189,9 @@ describe("figures in Deno's Jupyter kernel (deno npm package)", () => {
   beforeAll(async () => {
     // A kernelspec of our own under test/artifacts (JUPYTER_PATH), so nothing global changes;
     // the same argv `deno jupyter --install` writes.
-    const deno = path.join(path.dirname(require.resolve("deno/package.json")), "deno");
+    // scripts/setup.d/40-deno.sh installs the `deno` npm package (it ships the binary) here.
+    const deno = path.join(REPO_ROOT, "build", "tools", "deno", "node_modules", "deno", "deno");
+    if (!existsSync(deno)) throw new Error(`Deno is missing at ${deno}: run bash scripts/setup.d/40-deno.sh`);
     const specDir = path.join(REPO_ROOT, "test", "artifacts", "jupyter", "kernels", "deno");
     mkdirSync(specDir, { recursive: true });
     writeFileSync(path.join(specDir, "kernel.json"), JSON.stringify({
