@@ -306,6 +306,34 @@ describe("broadcasting Add, Sub, Multiply, RealDiv", () => {
     });
   }
 
+  // From 4096 elements, same-shape and one-number operands go through the WebAssembly kernel
+  // (threaded from ~1 M): bit-identical to tfjs's arithmetic.
+  const large: Array<[number[], number[]]> = [
+    [[67, 65], [67, 65]],
+    [[67, 65], []],
+    [[1], [67, 65]],
+    [[1100, 1001], [1100, 1001]],
+    [[1100, 1001], [1]],
+  ];
+  for (const [name, op] of ops) {
+    it.each(large)(`${name} of %j and %j (WebAssembly path) is bit-identical to the reference`, (aShape, bShape) => {
+      const a = normal(aShape);
+      // b starts with 0, -0, ∞ and NaN where it has room: signed zeros and infinities must match too.
+      const size = tf.util.sizeFromShape(bShape);
+      const b = tf.tidy(() =>
+        size >= 4 ? tf.concat([tf.tensor1d([0, -0, Infinity, NaN]), normal([size - 4])]).reshape(bShape) : normal(bShape),
+      );
+      const { reference, fast } = bothWays(() => op(a, b));
+      expect(fast[0].length).toBe(reference[0].length);
+      for (let i = 0; i < fast[0].length; i++) {
+        if (!Object.is(fast[0][i], reference[0][i]) && !(Number.isNaN(fast[0][i]) && Number.isNaN(reference[0][i]))) {
+          throw new Error(`${name}: element ${i} is ${fast[0][i]}, expected ${reference[0][i]}`);
+        }
+      }
+      tf.dispose([a, b]);
+    });
+  }
+
   it("accepts float32 tensors whose data tfjs keeps in another typed array (a cast from bool)", () => {
     const x = normal([3, 4]);
     const { reference, fast } = bothWays(() => tf.mul(x, tf.cast(tf.greater(x, 0), "float32")));

@@ -9,6 +9,8 @@
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { tf } from "../tf";
 import { cpuValues, type CpuBackend } from "./cpu-backend";
+import { Job, JOB_FIELDS, Op } from "./job-layout";
+import { getRuntime } from "./runtime";
 
 export type BinaryKind = "add" | "sub" | "mul" | "div";
 
@@ -137,6 +139,37 @@ function withScalar(kind: BinaryKind, out: Float32Array, a: Float32Array, s: num
   }
 }
 
+/** From this many elements the WebAssembly SIMD loop (copies included) beats JavaScript's. */
+const WASM_MIN_ELEMENTS = 1 << 12;
+const ELEMENTS_PER_TASK = 1 << 16;
+const KIND_CODE: Record<BinaryKind, number> = { add: 0, sub: 1, mul: 2, div: 3 };
+const enum Layout { Full = 0, BScalar = 1, AScalar = 2 }
+
+/** Same-shape or one-number operands in the WebAssembly kernel (bit-identical to the JS loops). */
+function wasmElementwise(kind: BinaryKind, out: Float32Array, a: Float32Array, b: Float32Array, layout: Layout): void {
+  const rt = getRuntime();
+  const arena = rt.arena();
+  const aAt = arena.alloc(a.length * 4);
+  const bAt = arena.alloc(b.length * 4);
+  const outAt = arena.alloc(out.length * 4);
+  arena.commit();
+  arena.f32(aAt, a.length).set(a);
+  arena.f32(bAt, b.length).set(b);
+  const job = rt.jobFields();
+  job.fill(0, 0, JOB_FIELDS);
+  job[Job.op] = Op.binary;
+  job[Job.numTasks] = Math.ceil(out.length / ELEMENTS_PER_TASK);
+  job[Job.rows] = out.length;
+  job[Job.x] = aAt;
+  job[Job.y] = bAt;
+  job[Job.out] = outAt;
+  job[Job.rowsPerTaskR] = ELEMENTS_PER_TASK;
+  job[Job.binaryKind] = KIND_CODE[kind];
+  job[Job.binaryScalar] = layout;
+  rt.execute(out.length * 2, out);
+  out.set(arena.f32(outAt, out.length));
+}
+
 /** `a (kind) b` with numpy broadcasting; returns the values and the output shape. */
 export function broadcastBinary(
   kind: BinaryKind, a: Float32Array, aShape: readonly number[], b: Float32Array, bShape: readonly number[],
@@ -145,16 +178,20 @@ export function broadcastBinary(
   const size = shape.reduce((p, d) => p * d, 1);
   const out = new Float32Array(size);
   if (size === 0) return { values: out, shape };
+  const big = size >= WASM_MIN_ELEMENTS;
   if (a.length === size && b.length === size) {
-    elementwise(kind, out, a, b);
+    if (big) wasmElementwise(kind, out, a, b, Layout.Full);
+    else elementwise(kind, out, a, b);
     return { values: out, shape };
   }
   if (b.length === 1 && a.length === size) {
-    withScalar(kind, out, a, b[0], false);
+    if (big) wasmElementwise(kind, out, a, b, Layout.BScalar);
+    else withScalar(kind, out, a, b[0], false);
     return { values: out, shape };
   }
   if (a.length === 1 && b.length === size) {
-    withScalar(kind, out, b, a[0], true);
+    if (big) wasmElementwise(kind, out, a, b, Layout.AScalar);
+    else withScalar(kind, out, b, a[0], true);
     return { values: out, shape };
   }
   const [dims, sa, sb] = collapse(shape, alignedStrides(aShape, shape), alignedStrides(bShape, shape));

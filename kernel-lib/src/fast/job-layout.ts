@@ -32,12 +32,14 @@ export const Job = {
   out: 12,
   rowsPerTaskR: 13,
   mask: 14,
+  binaryKind: 15,
+  binaryScalar: 16,
 } as const;
 
 /** Size of a job block in int32 fields. */
 export const JOB_FIELDS = 32;
 
-export const Op = { matmul: 1, softmax: 2, softmaxGrad: 3, tanh: 4 } as const;
+export const Op = { matmul: 1, softmax: 2, softmaxGrad: 3, tanh: 4, binary: 5 } as const;
 
 /** The micro-kernel's register tile (MR rows by NR columns); kernels.c defines the same. */
 export const MR = 4;

@@ -31,7 +31,13 @@ enum {
   J_ROWS = 8, J_COLS = 9, J_X = 10, J_Y = 11, J_OUT = 12, J_ROWS_PER_TASK_R = 13, J_MASK = 14,
 };
 
-enum { OP_MATMUL = 1, OP_SOFTMAX = 2, OP_SOFTMAX_GRAD = 3, OP_TANH = 4 };
+enum { OP_MATMUL = 1, OP_SOFTMAX = 2, OP_SOFTMAX_GRAD = 3, OP_TANH = 4, OP_BINARY = 5 };
+
+// OP_BINARY: out = a (kind) b over J_ROWS elements (a in J_X, b in J_Y), one operand possibly a
+// single number (J_BIN_SCALAR).
+enum { J_BIN_KIND = 15, J_BIN_SCALAR = 16 };
+enum { BIN_ADD = 0, BIN_SUB = 1, BIN_MUL = 2, BIN_DIV = 3 };
+enum { BIN_FULL = 0, BIN_B_SCALAR = 1, BIN_A_SCALAR = 2 };
 
 // Register tile of the matmul micro-kernel: MR rows of A by NR columns of B.
 #define MR 4
@@ -350,6 +356,71 @@ static void run_tanh(int32_t *job) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Elementwise add, sub, mul, div. Single-precision IEEE arithmetic, so results are bit-identical
+// to JavaScript's (double arithmetic rounded to float32 is exact for these four operations).
+
+static inline v128_t binary4(int32_t kind, v128_t a, v128_t b) {
+  switch (kind) {
+    case BIN_ADD: return wasm_f32x4_add(a, b);
+    case BIN_SUB: return wasm_f32x4_sub(a, b);
+    case BIN_MUL: return wasm_f32x4_mul(a, b);
+    default: return wasm_f32x4_div(a, b);
+  }
+}
+
+static inline float binary1(int32_t kind, float a, float b) {
+  switch (kind) {
+    case BIN_ADD: return a + b;
+    case BIN_SUB: return a - b;
+    case BIN_MUL: return a * b;
+    default: return a / b;
+  }
+}
+
+static void binary_range(int32_t kind, int32_t scalar, const float *a, const float *b, float *out,
+                         int32_t i, int32_t end) {
+  if (scalar == BIN_FULL) {
+    for (; i + 4 <= end; i += 4) wasm_v128_store(out + i, binary4(kind, wasm_v128_load(a + i), wasm_v128_load(b + i)));
+    for (; i < end; i++) out[i] = binary1(kind, a[i], b[i]);
+  } else if (scalar == BIN_B_SCALAR) {
+    const v128_t vb = wasm_f32x4_splat(b[0]);
+    for (; i + 4 <= end; i += 4) wasm_v128_store(out + i, binary4(kind, wasm_v128_load(a + i), vb));
+    for (; i < end; i++) out[i] = binary1(kind, a[i], b[0]);
+  } else {
+    const v128_t va = wasm_f32x4_splat(a[0]);
+    for (; i + 4 <= end; i += 4) wasm_v128_store(out + i, binary4(kind, va, wasm_v128_load(b + i)));
+    for (; i < end; i++) out[i] = binary1(kind, a[0], b[i]);
+  }
+}
+
+static void run_binary(int32_t *job) {
+  const int32_t n = job[J_ROWS], per_task = job[J_ROWS_PER_TASK_R], num_tasks = job[J_NUM_TASKS];
+  const int32_t kind = job[J_BIN_KIND], scalar = job[J_BIN_SCALAR];
+  const float *a = (const float *)job[J_X];
+  const float *b = (const float *)job[J_Y];
+  float *out = (float *)job[J_OUT];
+  for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
+    const int32_t i = t * per_task;
+    const int32_t end = i + per_task < n ? i + per_task : n;
+    // One loop per (kind, operand layout), so each inner loop is branch-free.
+    switch (kind * 3 + scalar) {
+      case BIN_ADD * 3 + BIN_FULL: binary_range(BIN_ADD, BIN_FULL, a, b, out, i, end); break;
+      case BIN_ADD * 3 + BIN_B_SCALAR: binary_range(BIN_ADD, BIN_B_SCALAR, a, b, out, i, end); break;
+      case BIN_ADD * 3 + BIN_A_SCALAR: binary_range(BIN_ADD, BIN_A_SCALAR, a, b, out, i, end); break;
+      case BIN_SUB * 3 + BIN_FULL: binary_range(BIN_SUB, BIN_FULL, a, b, out, i, end); break;
+      case BIN_SUB * 3 + BIN_B_SCALAR: binary_range(BIN_SUB, BIN_B_SCALAR, a, b, out, i, end); break;
+      case BIN_SUB * 3 + BIN_A_SCALAR: binary_range(BIN_SUB, BIN_A_SCALAR, a, b, out, i, end); break;
+      case BIN_MUL * 3 + BIN_FULL: binary_range(BIN_MUL, BIN_FULL, a, b, out, i, end); break;
+      case BIN_MUL * 3 + BIN_B_SCALAR: binary_range(BIN_MUL, BIN_B_SCALAR, a, b, out, i, end); break;
+      case BIN_MUL * 3 + BIN_A_SCALAR: binary_range(BIN_MUL, BIN_A_SCALAR, a, b, out, i, end); break;
+      case BIN_DIV * 3 + BIN_FULL: binary_range(BIN_DIV, BIN_FULL, a, b, out, i, end); break;
+      case BIN_DIV * 3 + BIN_B_SCALAR: binary_range(BIN_DIV, BIN_B_SCALAR, a, b, out, i, end); break;
+      default: binary_range(BIN_DIV, BIN_A_SCALAR, a, b, out, i, end); break;
+    }
+  }
+}
+
 EXPORT("run") void run(int32_t *job, int32_t thread_id) {
   uint8_t *scratch = (uint8_t *)(job[J_SCRATCH] + thread_id * job[J_SCRATCH_BYTES]);
   switch (job[J_OP]) {
@@ -357,6 +428,7 @@ EXPORT("run") void run(int32_t *job, int32_t thread_id) {
     case OP_SOFTMAX:
     case OP_SOFTMAX_GRAD: run_rows(job, job[J_OP]); break;
     case OP_TANH: run_tanh(job); break;
+    case OP_BINARY: run_binary(job); break;
     default: break;
   }
 }
