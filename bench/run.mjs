@@ -10,9 +10,10 @@
 // everything as JSON. A benchmark, not a test: it never fails on speed.
 //
 //   npm run bench -- [--rows id,id] [--repeats N] [--max-seconds S] [--no-notebooks]
-//                    [--no-build] [--out FILE] [--update-docs]
+//                    [--notebooks-only] [--no-build] [--out FILE] [--update-docs]
+// --notebooks-only re-times the notebooks and keeps the rows of the existing --out file.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,7 +25,7 @@ const root = join(here, "..");
 const PYTHON = "/usr/bin/python3"; // Debian's Python has torch; a pyenv python3 on PATH may not
 
 function parseArgs(argv) {
-  const options = { repeats: 5, maxSeconds: 60, notebooks: true, build: true, updateDocs: false, rows: null,
+  const options = { repeats: 5, maxSeconds: 60, notebooks: true, notebooksOnly: false, build: true, updateDocs: false, rows: null,
     out: join(here, "results", "latest.json") };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -32,6 +33,7 @@ function parseArgs(argv) {
     else if (a === "--repeats") options.repeats = Number(argv[++i]);
     else if (a === "--max-seconds") options.maxSeconds = Number(argv[++i]);
     else if (a === "--no-notebooks") options.notebooks = false;
+    else if (a === "--notebooks-only") options.notebooksOnly = true;
     else if (a === "--no-build") options.build = false;
     else if (a === "--update-docs") options.updateDocs = true;
     else if (a === "--out") options.out = argv[++i];
@@ -50,10 +52,9 @@ function say(text) {
 /** Builds d2l-ts (its dist/ and generated/, including the WebAssembly kernels) as users get it. */
 function build() {
   say("Building d2l-ts (kernel-lib) and its WebAssembly kernels");
-  // Build logs go to stderr: stdout carries only the table.
-  const toStderr = { cwd: root, stdio: ["ignore", 2, 2] };
-  execFileSync("node", [join(root, "kernel-lib", "scripts", "build-wasm.mjs")], toStderr);
-  execFileSync("npm", ["run", "build", "--silent", "-w", "d2l-ts"], toStderr);
+  // kernel-lib's build includes scripts/build-wasm.mjs. Build logs go to stderr: stdout carries
+  // only the table.
+  execFileSync("npm", ["run", "build", "--silent", "-w", "d2l-ts"], { cwd: root, stdio: ["ignore", 2, 2] });
 }
 
 /** Runs one measuring child process and parses its JSON line; failures become recorded errors. */
@@ -94,9 +95,37 @@ function machine(torchInfo) {
   };
 }
 
+/** Re-times the notebooks into an existing report (e.g. after a kernel set-up problem). */
+function notebooksOnly(options) {
+  const report = JSON.parse(readFileSync(options.out, "utf8"));
+  say("Notebooks end to end (ours with tslab, the book's with ipykernel)");
+  report.notebooks = timeNotebooks(root, say);
+  finish(report, options);
+}
+
+function finish(report, options) {
+  mkdirSync(dirname(options.out), { recursive: true });
+  writeFileSync(options.out, JSON.stringify(report, null, 2) + "\n");
+  const table = formatTable(report);
+  process.stdout.write("\n" + table + "\n");
+  say(`Written ${relative(root, options.out)}`);
+  if (options.updateDocs) {
+    for (const file of [join(root, "docs", "benchmarks.md"), join(root, "README.md")]) {
+      if (!existsSync(file)) continue;
+      const text = readFileSync(file, "utf8");
+      const updated = replaceBetweenMarkers(text, table);
+      if (updated !== text) {
+        writeFileSync(file, updated);
+        say(`Updated the table in ${relative(root, file)}`);
+      }
+    }
+  }
+}
+
 function main() {
   const options = parseArgs(process.argv.slice(2));
   if (options.build) build();
+  if (options.notebooksOnly) return notebooksOnly(options);
   const spec = JSON.parse(readFileSync(join(here, "rows.json"), "utf8"));
   const rows = options.rows ? spec.rows.filter((r) => options.rows.includes(r.id)) : spec.rows;
 
@@ -133,23 +162,7 @@ function main() {
     rows: results,
     notebooks,
   };
-  mkdirSync(dirname(options.out), { recursive: true });
-  writeFileSync(options.out, JSON.stringify(report, null, 2) + "\n");
-  const table = formatTable(report);
-  process.stdout.write("\n" + table + "\n");
-  say(`Written ${relative(root, options.out)}`);
-
-  if (options.updateDocs) {
-    for (const file of [join(root, "docs", "benchmarks.md"), join(root, "README.md")]) {
-      if (!existsSync(file)) continue;
-      const text = readFileSync(file, "utf8");
-      const updated = replaceBetweenMarkers(text, table);
-      if (updated !== text) {
-        writeFileSync(file, updated);
-        say(`Updated the table in ${relative(root, file)}`);
-      }
-    }
-  }
+  finish(report, options);
 }
 
 main();
