@@ -38,7 +38,7 @@ describe.each(BACKENDS)("attention layers match the book on %s", (backend) => {
       tf.tidy(() => {
         c.check("output", attention.forward(c.input("queries"), c.input("keys"), c.input("values"), lensOf(c)));
       });
-      c.check("attentionWeights", attention.attentionWeights!);
+      c.check("attentionWeights", attention.attentionWeights);
     });
 
     it("gradients of a weighted sum of the output with respect to queries, keys, values", () => {
@@ -67,7 +67,7 @@ describe.each(BACKENDS)("attention layers match the book on %s", (backend) => {
       tf.tidy(() => {
         c.check("output", attention.forward(c.input("queries"), c.input("keys"), c.input("values"), lensOf(c)));
       });
-      c.check("attentionWeights", attention.attentionWeights!);
+      c.check("attentionWeights", attention.attentionWeights);
     });
 
     it("gradients with respect to queries, keys, values and W_q, W_k, w_v", () => {
@@ -112,9 +112,9 @@ describe.each(BACKENDS)("attention layers match the book on %s", (backend) => {
       tf.tidy(() => {
         c.check("output", attention.forward(c.input("queries"), c.input("keys"), c.input("values"), lensOf(c)));
       });
-      c.check("attentionWeights", attention.attentionWeights!);
+      c.check("attentionWeights", attention.attentionWeights);
       // The book reads them from the inner DotProductAttention; both must agree.
-      c.check("attentionWeights", attention.attention.attentionWeights!);
+      c.check("attentionWeights", attention.attention.attentionWeights);
     });
 
     it("gradients with respect to queries, keys, values and every projection's parameters", () => {

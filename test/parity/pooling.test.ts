@@ -69,7 +69,7 @@ describe.each(BACKENDS)("attention pooling (11.2) matches the book on %s", (back
       tf.tidy(() => {
         const yHat = model.forward(queries);
         c.check("yHat", yHat);
-        c.check("attentionWeights", model.attentionWeights!);
+        c.check("attentionWeights", model.attentionWeights);
         c.check("loss", [model.loss(yHat, y).dataSync()[0]!]);
       });
       const { value, grads } = tf.variableGrads(() => model.loss(model.forward(queries), y) as d2l.tf.Scalar, [model.w]);

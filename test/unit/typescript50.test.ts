@@ -53,7 +53,7 @@ const total: number = squared.sum().mul(2).dataSync()[0];
 const attention = new d2l.MultiHeadAttention(8, 2, 0.1);
 attention.eval();
 const out = attention.forward(tf.ones([2, 4, 8]), tf.ones([2, 6, 8]), tf.ones([2, 6, 8]), d2l.paddingMask([3, 2], 6));
-const heads: number = attention.attentionWeights!.shape[0];
+const heads: number = attention.attentionWeights.shape[0];
 const pe = new d2l.PositionalEncoding(8, 0);
 const encoded = pe.forward(out).matMul(tf.ones([8, 1])).squeeze();
 const masked = d2l.maskedSoftmax(X, d2l.causalMask(2, 4).and(d2l.paddingMask([4, 1], 4)));

@@ -17,7 +17,7 @@ describe("DotProductAttention and AdditiveAttention (section 11.3)", () => {
     attention.eval();
     const out = attention.forward(queries, keys, values, [2, 6]);
     checkShape(out, [2, 1, 4]);
-    const w = attention.attentionWeights!.arraySync();
+    const w = attention.attentionWeights.arraySync();
     expect(w[0][0].slice(2).every((v) => v === 0)).toBe(true);
     expect(w[1][0].slice(6).every((v) => v === 0)).toBe(true);
     expect(w[1][0].slice(0, 6).every((v) => v > 0)).toBe(true);
@@ -33,7 +33,7 @@ describe("DotProductAttention and AdditiveAttention (section 11.3)", () => {
     const q20 = normal(0, 1, [2, 1, 20]);
     checkShape(additive.forward(q20, keys, values, [2, 6]), [2, 1, 4]);
     expect(additive.parameters().map((p) => p.shape)).toEqual([[2, 8], [20, 8], [8, 1]]);
-    expect(additive.attentionWeights!.arraySync()[0][0].slice(2)).toEqual(Array(8).fill(0));
+    expect(additive.attentionWeights.arraySync()[0][0].slice(2)).toEqual(Array(8).fill(0));
   });
 
   it("apply dropout to the weights in training mode, reproducibly after seed()", () => {
@@ -56,7 +56,7 @@ describe("DotProductAttention and AdditiveAttention (section 11.3)", () => {
     const attention = new DotProductAttention(0);
     const q = tf.ones([1, 2, 3]);
     attention.forward(q, q, q).dispose();
-    const first = attention.attentionWeights!;
+    const first = attention.attentionWeights;
     const before = tf.memory().numTensors;
     attention.forward(q, q, q).dispose();
     expect(first.isDisposed).toBe(true);
@@ -72,7 +72,7 @@ describe("MultiHeadAttention (section 11.5)", () => {
     const X = tf.ones([2, 4, 100]);
     const Y = tf.ones([2, 6, 100]);
     checkShape(attention.forward(X, Y, Y, [3, 2]), [2, 4, 100]);
-    checkShape(attention.attentionWeights!, [10, 4, 6]);
+    checkShape(attention.attentionWeights, [10, 4, 6]);
     expect(attention.parameters()).toEqual([attention.Wq.weight, attention.Wk.weight, attention.Wv.weight, attention.Wo.weight]);
   });
 
@@ -81,14 +81,14 @@ describe("MultiHeadAttention (section 11.5)", () => {
     const attention = new MultiHeadAttention(8, 2, 0).eval();
     const X = normal(0, 1, [2, 3, 8]);
     attention.forward(X, X, X, [1, 2]);
-    const w = attention.attentionWeights!.arraySync();
+    const w = attention.attentionWeights.arraySync();
     // Heads 0 and 1 belong to example 0 (length 1), heads 2 and 3 to example 1 (length 2).
     expect(w.map((head) => head[0].filter((v) => v > 0).length)).toEqual([1, 1, 2, 2]);
     attention.forward(X, X, X, tf.tensor2d([[1, 2, 3], [3, 3, 1]], [2, 3], "int32"));
-    const w2 = attention.attentionWeights!.arraySync();
+    const w2 = attention.attentionWeights.arraySync();
     expect(w2.map((head) => head[2].filter((v) => v > 0).length)).toEqual([3, 3, 1, 1]);
     attention.forward(X, X, X, causalMask(3));
-    expect(attention.attentionWeights!.arraySync()[3][0].filter((v) => v > 0).length).toBe(1);
+    expect(attention.attentionWeights.arraySync()[3][0].filter((v) => v > 0).length).toBe(1);
   });
 
   it("transposeOutput inverts transposeQkv and splits the features into contiguous heads", () => {

@@ -4,7 +4,7 @@ import { expectInteger, expectRank, expectSameDim } from "../ops/check";
 import { maskedSoftmaxResolved, resolveValidLens } from "../ops/masked-softmax";
 import type { ValidLens } from "../ops/masks";
 import { Dropout } from "./dropout";
-import { Layer, replaceKept } from "./layer";
+import { Layer, keptFromForward, replaceKept } from "./layer";
 import { LazyLinear } from "./linear";
 
 /** Checked queries, keys and values of an attention layer. */
@@ -43,12 +43,19 @@ export function checkAttentionInputs(
  */
 export class DotProductAttention extends Layer {
   dropout: Dropout;
-  /** Weights of the last forward, owned by the layer (freed by the next forward or dispose()). */
-  attentionWeights: tf.Tensor3D | null = null;
+  private lastWeights: tf.Tensor3D | null = null;
 
   constructor(dropout: number) {
     super();
     this.dropout = new Dropout(dropout);
+  }
+
+  /**
+   * Weights of the last forward, `(batch, queries, keys)` (before dropout); owned by the layer,
+   * freed by the next forward or `dispose()`. Throws before the first forward.
+   */
+  get attentionWeights(): tf.Tensor3D {
+    return keptFromForward(this.constructor.name, "attentionWeights", this.lastWeights);
   }
 
   forward(queries: tf.Tensor, keys: tf.Tensor, values: tf.Tensor, validLens?: ValidLens | null): tf.Tensor3D {
@@ -60,7 +67,7 @@ export class DotProductAttention extends Layer {
       const d = x.queries.shape[2];
       const scores = tf.matMul(x.queries, x.keys, false, true).div(Math.sqrt(d)) as tf.Tensor3D;
       const weights = maskedSoftmaxResolved(scores, lens);
-      this.attentionWeights = replaceKept(this.attentionWeights, weights);
+      this.lastWeights = replaceKept(this.lastWeights, weights);
       return tf.matMul(this.dropout.forward(weights) as tf.Tensor3D, x.values);
     });
   }
@@ -77,8 +84,7 @@ export class AdditiveAttention extends Layer {
   Wq: LazyLinear;
   wv: LazyLinear;
   dropout: Dropout;
-  /** Weights of the last forward, owned by the layer (freed by the next forward or dispose()). */
-  attentionWeights: tf.Tensor3D | null = null;
+  private lastWeights: tf.Tensor3D | null = null;
 
   constructor(numHiddens: number, dropout: number) {
     super();
@@ -87,6 +93,14 @@ export class AdditiveAttention extends Layer {
     this.Wq = new LazyLinear(numHiddens, { bias: false });
     this.wv = new LazyLinear(1, { bias: false });
     this.dropout = new Dropout(dropout);
+  }
+
+  /**
+   * Weights of the last forward, `(batch, queries, keys)` (before dropout); owned by the layer,
+   * freed by the next forward or `dispose()`. Throws before the first forward.
+   */
+  get attentionWeights(): tf.Tensor3D {
+    return keptFromForward(this.constructor.name, "attentionWeights", this.lastWeights);
   }
 
   forward(queries: tf.Tensor, keys: tf.Tensor, values: tf.Tensor, validLens?: ValidLens | null): tf.Tensor3D {
@@ -101,7 +115,7 @@ export class AdditiveAttention extends Layer {
       const features = tf.tanh(q.expandDims(2).add(k.expandDims(1)));
       const scores = this.wv.forward(features).squeeze([3]) as tf.Tensor3D;
       const weights = maskedSoftmaxResolved(scores, lens);
-      this.attentionWeights = replaceKept(this.attentionWeights, weights);
+      this.lastWeights = replaceKept(this.lastWeights, weights);
       return tf.matMul(this.dropout.forward(weights) as tf.Tensor3D, x.values);
     });
   }

@@ -115,6 +115,17 @@ export function replaceKept<T extends tf.Tensor>(previous: tf.Tensor | null, nex
 }
 
 /**
+ * The tensor a layer keeps from its last forward (such as `attentionWeights`), or a clear error
+ * when there has been no forward yet: the book's attribute exists only after a forward too.
+ */
+export function keptFromForward<T extends tf.Tensor>(owner: string, field: string, kept: T | null): T {
+  if (kept === null || kept.isDisposed) {
+    throw new Error(`${owner}.${field}: there is none yet; call forward(...) first (it keeps the weights of the last forward)`);
+  }
+  return kept;
+}
+
+/**
  * A trainable tf.Variable holding `init()`'s value; the initial tensor is freed, so only the
  * variable remains (PyTorch's `nn.Parameter`).
  */

@@ -37,8 +37,11 @@ export class MultiHeadAttention extends Layer {
     this.Wo = new LazyLinear(numHiddens, { bias });
   }
 
-  /** The inner attention's weights of the last forward, `(batch * numHeads, queries, keys)`. */
-  get attentionWeights(): tf.Tensor3D | null {
+  /**
+   * The inner attention's weights of the last forward, `(batch * numHeads, queries, keys)`.
+   * Throws before the first forward.
+   */
+  get attentionWeights(): tf.Tensor3D {
     return this.attention.attentionWeights;
   }
 

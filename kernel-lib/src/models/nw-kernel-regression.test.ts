@@ -35,14 +35,14 @@ describe("NWKernelRegression (section 11.2, parametric)", () => {
     expect(model.w.shape).toEqual([1]);
     expect(model.w.dataSync()[0]).toBe(1);
     expect(model.parameters()).toEqual([model.w]);
-    expect(model.attentionWeights).toBeNull();
+    expect(() => model.attentionWeights).toThrow("NWKernelRegression.attentionWeights: there is none yet; call forward(...) first");
     const yHat = model.forward(q);
     const plain = attentionPool(diff(q, k), v);
     expect(Array.from(yHat.dataSync())).toEqual(Array.from(plain.yHat.dataSync()));
-    expect(model.attentionWeights?.shape).toEqual([4, 7]);
-    expect(model.attentionWeights?.arraySync()).toEqual(plain.attentionWeights.arraySync());
+    expect(model.attentionWeights.shape).toEqual([4, 7]);
+    expect(model.attentionWeights.arraySync()).toEqual(plain.attentionWeights.arraySync());
     // A second forward replaces (and frees) the kept weights.
-    const first = model.attentionWeights!;
+    const first = model.attentionWeights;
     const before = tf.memory().numTensors;
     model.forward(q).dispose();
     expect(first.isDisposed).toBe(true);

@@ -4,7 +4,7 @@
  */
 import { tf } from "../tf";
 import { expectFinite, expectMinRank, expectRank, expectSameDim, fail, formatShape } from "../ops/check";
-import { parameter, replaceKept } from "../layers/layer";
+import { keptFromForward, parameter, replaceKept } from "../layers/layer";
 import { Module } from "../training/module";
 import { SGD, type Optimizer } from "../training/sgd";
 import { attentionPool, diff } from "../pooling/attention-pool";
@@ -20,8 +20,7 @@ export class NWKernelRegression extends Module {
   readonly keys: tf.Tensor;
   /** The values `(nKeys)`. */
   readonly values: tf.Tensor;
-  /** Weights of the last forward, `(nQueries, nKeys)`; null before the first forward. */
-  attentionWeights: tf.Tensor | null = null;
+  private lastWeights: tf.Tensor2D | null = null;
 
   /**
    * @param keys `(nKeys)`, float32 (in the book, the training inputs)
@@ -41,6 +40,11 @@ export class NWKernelRegression extends Module {
     this.w = parameter(() => tf.ones([1]));
   }
 
+  /** Weights of the last forward, `(nQueries, nKeys)`; owned by the model. Throws before the first forward. */
+  get attentionWeights(): tf.Tensor2D {
+    return keptFromForward("NWKernelRegression", "attentionWeights", this.lastWeights);
+  }
+
   /**
    * Section 11.2: predictions for `queries` `(nQueries)`, shape `(nQueries)`; keeps the weights
    * in `attentionWeights`.
@@ -49,7 +53,7 @@ export class NWKernelRegression extends Module {
     expectRank("NWKernelRegression.forward", "queries", queries, 1, "(nQueries)");
     return tf.tidy(() => {
       const { yHat, attentionWeights } = attentionPool(diff(queries, this.keys).mul(this.w), this.values);
-      this.attentionWeights = replaceKept(this.attentionWeights, attentionWeights);
+      this.lastWeights = replaceKept(this.lastWeights, attentionWeights as tf.Tensor2D);
       return yHat;
     });
   }
