@@ -9,7 +9,9 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as d2l from "d2l-ts";
+// The built package through its package.json ("main": dist/index.js), as users load it; by path,
+// so that it does not depend on npm's workspace link.
+import * as d2l from "../kernel-lib";
 
 const tf = d2l.tf;
 type Tensor = d2l.tf.Tensor;
