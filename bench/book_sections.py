@@ -2,7 +2,7 @@
 of bench/run.mjs (executed with ipykernel, like d2l.ai's own notebooks).
 
 The cells follow the sections' PyTorch code cell by cell (data, pooling, plots, heatmaps,
-training), on the definitions of book_torch.py and with matplotlib figures rendered as SVG as
+training), on the definitions of reference/book_torch.py and with matplotlib figures rendered as SVG as
 d2l.ai does. The `d2l` package itself is not installable here; its two plotting helpers the
 sections use are restated in the first cell.
 
@@ -12,12 +12,12 @@ import json
 import os
 import sys
 
-BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+REFERENCE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "reference")
 
 SETUP = f"""
 import math, sys, warnings
 warnings.filterwarnings('ignore', message='Lazy modules are a new feature')  # torch 1.13's notice on stderr
-sys.path.insert(0, {BENCH_DIR!r})
+sys.path.insert(0, {REFERENCE_DIR!r})
 import torch
 from torch import nn
 from torch.nn import functional as F

@@ -2,7 +2,7 @@
 // `npm run bench`: d2l-ts against the book's PyTorch code, side by side, in one invocation.
 //
 // For every row of bench/rows.json it runs, each in a fresh process (so peak memory is the row's):
-//   torch      the book's PyTorch code (bench/book_torch.py) with Debian's python3-torch
+//   torch      the book's PyTorch code (reference/book_torch.py) with Debian's python3-torch
 //   reference  d2l-ts on tfjs's own CPU kernels       (d2l.useFastKernels(false))
 //   fast       d2l-ts on its fast kernels (the default: WebAssembly SIMD + worker threads)
 // then the end-to-end execution of notebooks (ours with tslab, the book's 11.3 with ipykernel).

@@ -1,4 +1,4 @@
-"""Times one benchmark row with the book's PyTorch code (book_torch.py) and prints one JSON line:
+"""Times one benchmark row with the book's PyTorch code (reference/book_torch.py) and prints one JSON line:
 {row, mode, times_ms, peak_rss_mb, threads, blas, torch}. Run by bench/run.mjs in a fresh
 process per row, with Debian's Python:
 
@@ -14,7 +14,7 @@ import time
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
 import book_torch as book  # noqa: E402
 
 
