@@ -66,8 +66,11 @@ export const TOLERANCE: Record<Run, Tolerance> = {
   float64: { abs: 2e-6, rel: 2e-5 },
 };
 
-/** The backends every parity suite runs on. */
-export const BACKENDS = ["cpu", "wasm"] as const;
+/**
+ * The backends every parity suite runs on: tfjs's cpu backend with d2l-ts's fast kernels (the
+ * default), the same backend with tfjs's own kernels, and the WebAssembly backend.
+ */
+export const BACKENDS = ["cpu", "cpu-reference", "wasm"] as const;
 
 /** Which (case, output, run) were compared on which backend: see `expectAllOutputsChecked`. */
 const checked = new Map<string, Set<string>>();
@@ -128,7 +131,7 @@ export class ParityCase {
     actual: d2l.tf.Tensor | ArrayLike<number>,
     tolerance: (run: Run) => Tolerance = (run) => TOLERANCE[run],
   ): void {
-    const backend = tf.getBackend();
+    const backend = currentBackend();
     for (const run of RUNS) {
       const expected = this.expected(run, key);
       const label = `${this.name} ${key} (${backend} vs torch ${run})`;
@@ -217,8 +220,21 @@ export function expectAllOutputsChecked(
   if (missing.length > 0) throw new Error(`fixture outputs never compared:\n  ${missing.join("\n  ")}`);
 }
 
+/** Which entry of BACKENDS is in use: tfjs's backend, and on cpu whether the fast kernels are. */
+function currentBackend(): (typeof BACKENDS)[number] {
+  const name = tf.getBackend();
+  if (name === "cpu") return d2l.fastKernelsEnabled() ? "cpu" : "cpu-reference";
+  if (name === "wasm") return "wasm";
+  throw new Error(`parity suites run on ${BACKENDS.join(", ")}; tfjs is on ${name}`);
+}
+
 /** Switches d2l-ts (and so tfjs) to `backend`, as a notebook would. */
 export async function useBackend(backend: (typeof BACKENDS)[number]): Promise<void> {
-  await d2l.useBackend(backend);
-  if (tf.getBackend() !== backend) throw new Error(`useBackend("${backend}") left tfjs on ${tf.getBackend()}`);
+  const tfjsBackend = backend === "cpu-reference" ? "cpu" : backend;
+  await d2l.useBackend(tfjsBackend);
+  if (tf.getBackend() !== tfjsBackend) throw new Error(`useBackend("${tfjsBackend}") left tfjs on ${tf.getBackend()}`);
+  d2l.useFastKernels(backend === "cpu");
+  if (tfjsBackend === "cpu" && d2l.fastKernelsEnabled() !== (backend === "cpu")) {
+    throw new Error(`fast kernels should be ${backend === "cpu" ? "on" : "off"} for ${backend}`);
+  }
 }
