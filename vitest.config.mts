@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 // Unit, parity and notebook-execution suites. Browser tests have their own config
-// (test/browser/vitest.config.ts) because they need a running JupyterLab.
+// (test/browser/vitest.config.mts) because they need a running JupyterLab.
 export default defineConfig({
   test: {
     include: [
