@@ -8,6 +8,7 @@ DEBIAN_PACKAGES=(
   python3-jupyter-server python3-jupyterlab-server python3-ipykernel python3-nbclient
   jupyter-nbconvert jupyter-client   # run notebooks and serve JupyterLab
   python3-torch libopenblas0-pthread # the book's PyTorch code: fixtures and benchmarks
+  python3-matplotlib                 # the book's sections as the benchmark runs them
   chromium                           # browser tests
   clang lld                          # WebAssembly kernels
 )
@@ -19,7 +20,8 @@ if ((${#missing[@]})); then
   [ "$(id -u)" = 0 ] || fail "Debian packages missing (${missing[*]}); run as root or install them with apt-get"
   say "Installing Debian packages: ${missing[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # With the recommended packages, as the machines these scripts were tested on got them.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 else
   say "Debian packages: all present"
 fi
