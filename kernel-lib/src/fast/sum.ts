@@ -8,6 +8,7 @@
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { tf } from "../tf";
 import { cpuValues, type CpuBackend } from "./cpu-backend";
+import { mergeDims } from "./strided";
 
 export function sumValues(x: Float32Array, shape: readonly number[], axes: readonly number[]): { values: Float32Array; outShape: number[] } {
   const reduced = new Set(axes);
@@ -23,19 +24,7 @@ export function sumValues(x: Float32Array, shape: readonly number[], axes: reado
       s *= shape[d];
     }
   }
-  const dims: number[] = [];
-  const strides: number[] = [];
-  for (let d = 0; d < shape.length; d++) {
-    if (shape[d] === 1) continue;
-    const last = dims.length - 1;
-    if (last >= 0 && strides[last] === outStrides[d] * shape[d]) {
-      dims[last] *= shape[d];
-      strides[last] = outStrides[d];
-    } else {
-      dims.push(shape[d]);
-      strides.push(outStrides[d]);
-    }
-  }
+  const { dims, strides } = mergeDims(shape, outStrides, shape.keys());
   if (x.length > 0 && dims.length === 0) {
     acc[0] = x[0];
   } else if (x.length > 0) {

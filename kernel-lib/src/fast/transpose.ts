@@ -7,32 +7,20 @@
 import type { DataType, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { tf } from "../tf";
 import type { CpuBackend } from "./cpu-backend";
+import { mergeDims, type StridedWalk } from "./strided";
 
 type NumericArray = Float32Array | Int32Array | Uint8Array;
 
 /** Input strides (in elements) seen along each output dimension, with mergeable runs merged. */
-function plan(shape: readonly number[], perm: readonly number[]): { dims: number[]; strides: number[] } {
+function plan(shape: readonly number[], perm: readonly number[]): StridedWalk {
   const inStrides = new Array<number>(shape.length);
   let s = 1;
   for (let d = shape.length - 1; d >= 0; d--) {
     inStrides[d] = s;
     s *= shape[d];
   }
-  const dims: number[] = [];
-  const strides: number[] = [];
-  for (const p of perm) {
-    if (shape[p] === 1) continue;
-    const last = dims.length - 1;
-    if (last >= 0 && strides[last] === inStrides[p] * shape[p]) {
-      dims[last] *= shape[p];
-      strides[last] = inStrides[p];
-    } else {
-      dims.push(shape[p]);
-      strides.push(inStrides[p]);
-    }
-  }
-  if (dims.length === 0) return { dims: [1], strides: [0] };
-  return { dims, strides };
+  const walk = mergeDims(shape, inStrides, perm);
+  return walk.dims.length === 0 ? { dims: [1], strides: [0] } : walk;
 }
 
 export function transposeValues(x: ArrayLike<number>, shape: readonly number[], perm: readonly number[], out: NumericArray): void {
