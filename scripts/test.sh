@@ -4,6 +4,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 bash scripts/setup.sh
 
+say "Type-checking every workspace, the tests and the bench (strict)"
+npm run typecheck --silent
+
 say "Unit, parity and notebook tests (vitest)"
 npx vitest run
 
