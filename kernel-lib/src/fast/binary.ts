@@ -9,7 +9,7 @@
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { tf } from "../tf";
 import { cpuValues, type CpuBackend } from "./cpu-backend";
-import { Job, JOB_FIELDS, Op } from "./job-layout";
+import { Job, Op } from "./job-layout";
 import { getRuntime } from "./runtime";
 
 export type BinaryKind = "add" | "sub" | "mul" | "div";
@@ -155,10 +155,7 @@ function wasmElementwise(kind: BinaryKind, out: Float32Array, a: Float32Array, b
   arena.commit();
   arena.f32(aAt, a.length).set(a);
   arena.f32(bAt, b.length).set(b);
-  const job = rt.jobFields();
-  job.fill(0, 0, JOB_FIELDS);
-  job[Job.op] = Op.binary;
-  job[Job.numTasks] = Math.ceil(out.length / ELEMENTS_PER_TASK);
+  const job = rt.newJob(Op.binary, Math.ceil(out.length / ELEMENTS_PER_TASK));
   job[Job.rows] = out.length;
   job[Job.x] = aAt;
   job[Job.y] = bAt;

@@ -5,7 +5,7 @@
  */
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { tf } from "../tf";
-import { Job, JOB_FIELDS, MR, NR, Op } from "./job-layout";
+import { Job, MR, NR, Op } from "./job-layout";
 import { getRuntime } from "./runtime";
 import { cpuValues, type CpuBackend } from "./cpu-backend";
 
@@ -87,10 +87,7 @@ export function batchMatMulValues(op: MatMulOperands): { values: Float32Array; s
   arena.i32(bOffAt, batch).set(batchOffsets(outOuter, bOuter, k * n));
 
   const tasksPerBatch = Math.ceil(m / ROWS_PER_TASK);
-  const job = rt.jobFields();
-  job.fill(0, 0, JOB_FIELDS);
-  job[Job.op] = Op.matmul;
-  job[Job.numTasks] = batch * tasksPerBatch;
+  const job = rt.newJob(Op.matmul, batch * tasksPerBatch);
   job[Job.scratch] = scratchAt;
   job[Job.scratchBytes] = scratchBytes;
   job[Job.m] = m;

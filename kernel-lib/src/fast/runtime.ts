@@ -3,7 +3,7 @@
  * first use, and `execute(job)` which decides whether a job is worth the other threads.
  */
 import { Arena, kernelModule, type KernelModule } from "./wasm-module";
-import { Job } from "./job-layout";
+import { Job, JOB_FIELDS } from "./job-layout";
 import { ThreadPool, defaultThreadCount } from "./thread-pool";
 
 /**
@@ -18,8 +18,11 @@ export interface Runtime {
   readonly pool: ThreadPool;
   /** A fresh arena for one kernel call. */
   arena(): Arena;
-  /** The job block as int32 fields (valid until the next memory growth). */
-  jobFields(): Int32Array;
+  /**
+   * The job block as int32 fields (valid until the next memory growth), cleared and set to run
+   * `op` (an `Op` code) as `numTasks` tasks; the caller fills in the op's own fields.
+   */
+  newJob(op: number, numTasks: number): Int32Array;
   /**
    * Runs the job written in the job block; `work` sizes it to pick one thread or all. With
    * threads, the calling thread first touches `output` (the fresh array the result will be
@@ -42,9 +45,15 @@ export function getRuntime(): Runtime {
     wasm,
     pool,
     arena: () => new Arena(wasm),
-    jobFields: () => new Int32Array(wasm.memory.buffer, wasm.job, 32),
+    newJob(op: number, numTasks: number) {
+      const fields = new Int32Array(wasm.memory.buffer, wasm.job, JOB_FIELDS);
+      fields.fill(0);
+      fields[Job.op] = op;
+      fields[Job.numTasks] = numTasks;
+      return fields;
+    },
     execute(work: number, output?: Float32Array) {
-      const fields = new Int32Array(wasm.memory.buffer, wasm.job, 32);
+      const fields = new Int32Array(wasm.memory.buffer, wasm.job, JOB_FIELDS);
       fields[Job.nextTask] = 0;
       if (work < MIN_WORK_FOR_THREADS || pool.threads === 1) wasm.run(wasm.job, 0);
       else pool.run(wasm.job, output && output.length >= PREFAULT_MIN_ELEMENTS ? () => output.fill(0) : undefined);

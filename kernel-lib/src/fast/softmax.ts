@@ -4,7 +4,7 @@
  * kernels, two of them broadcasting (slow on that backend); its gradient likewise.
  */
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
-import { Job, JOB_FIELDS, Op } from "./job-layout";
+import { Job, Op } from "./job-layout";
 import { getRuntime } from "./runtime";
 import { cpuValues, type CpuBackend } from "./cpu-backend";
 
@@ -31,10 +31,7 @@ export function rowKernel(
   arena.f32(xAt, x.length).set(x);
   if (y) arena.f32(yAt, y.length).set(y);
   if (keep) arena.u8(keepAt, keep.length).set(keep);
-  const job = rt.jobFields();
-  job.fill(0, 0, JOB_FIELDS);
-  job[Job.op] = op;
-  job[Job.numTasks] = Math.ceil(rows / ROWS_PER_TASK);
+  const job = rt.newJob(op, Math.ceil(rows / ROWS_PER_TASK));
   job[Job.rows] = rows;
   job[Job.cols] = cols;
   job[Job.x] = xAt;

@@ -4,7 +4,7 @@
  * additive attention (section 11.3) takes the tanh of a (batch, queries, keys, hiddens) tensor.
  */
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
-import { Job, JOB_FIELDS, Op } from "./job-layout";
+import { Job, Op } from "./job-layout";
 import { getRuntime } from "./runtime";
 import { cpuValues, type CpuBackend } from "./cpu-backend";
 
@@ -19,10 +19,7 @@ export function tanhValues(x: Float32Array): Float32Array {
   const outAt = arena.alloc(x.length * 4);
   arena.commit();
   arena.f32(xAt, x.length).set(x);
-  const job = rt.jobFields();
-  job.fill(0, 0, JOB_FIELDS);
-  job[Job.op] = Op.tanh;
-  job[Job.numTasks] = Math.ceil(x.length / ELEMENTS_PER_TASK);
+  const job = rt.newJob(Op.tanh, Math.ceil(x.length / ELEMENTS_PER_TASK));
   job[Job.rows] = x.length;
   job[Job.x] = xAt;
   job[Job.out] = outAt;
