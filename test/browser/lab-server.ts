@@ -52,21 +52,20 @@ export async function startLabServer(): Promise<LabServer> {
   const token = randomBytes(16).toString("hex");
   const url = `http://127.0.0.1:${port}`;
   let output = "";
-  const child: ChildProcess = spawn(
-    "/usr/bin/python3",
-    [
-      path.join(ROOT, "jupyterlab-app", "d2l_lab.py"),
-      "--ServerApp.ip=127.0.0.1",
-      `--ServerApp.port=${port}`,
-      "--ServerApp.port_retries=0",
-      `--ServerApp.token=${token}`,
-      "--ServerApp.open_browser=False",
-      "--ServerApp.allow_root=True",
-      `--ServerApp.root_dir=${notebooksDir}`,
-      "--D2lLab.expose_app_in_browser=True",
-    ],
-    { cwd: ROOT, env: { ...process.env, D2L_LAB_STATE_DIR: stateDir }, stdio: ["ignore", "pipe", "pipe"] },
-  );
+  // The server of `npm start` (scripts/start.sh), on a fresh folder and state, without its
+  // set-up step (ensureBuilt builds what the tests use).
+  const child: ChildProcess = spawn("bash", [path.join(ROOT, "scripts", "start.sh"), "--D2lLab.expose_app_in_browser=True"], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      D2L_SKIP_SETUP: "1",
+      D2L_LAB_PORT: String(port),
+      D2L_LAB_TOKEN: token,
+      D2L_LAB_ROOT: notebooksDir,
+      D2L_LAB_STATE_DIR: stateDir,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
