@@ -73,12 +73,7 @@ export function heatmapFigure(payload: HeatmapPayload, theme: ThemeColors): Figu
     data.push(trace);
 
     const xAxis: Partial<Plotly.LayoutAxis> = {
-      ...themedAxis(theme),
-      domain: domains[k].x,
-      anchor: ids.y as Plotly.AxisName,
-      showgrid: false,
-      zeroline: false,
-      constrain: "domain",
+      ...cellAxis(theme, domains[k].x, ids.y),
       range: [-0.5, width - 0.5],
       ...tickLabels(payload.xTickLabels),
       // Shared axes, as with matplotlib's sharex: tick labels on the bottom row only.
@@ -86,12 +81,7 @@ export function heatmapFigure(payload: HeatmapPayload, theme: ThemeColors): Figu
       title: { text: row === gridRows - 1 ? plotlyText(payload.xlabels[col]) : "" },
     };
     const yAxis: Partial<Plotly.LayoutAxis> = {
-      ...themedAxis(theme),
-      domain: domains[k].y,
-      anchor: ids.x as Plotly.AxisName,
-      showgrid: false,
-      zeroline: false,
-      constrain: "domain",
+      ...cellAxis(theme, domains[k].y, ids.x),
       // imshow: query 0 at the top, square cells.
       range: [height - 0.5, -0.5],
       scaleanchor: ids.x as Plotly.AxisName,
@@ -136,4 +126,16 @@ function hoverText(payload: HeatmapPayload): string[][] | null {
     text.push(keys.map((key) => `${query}<br>${key}`));
   }
   return text;
+}
+
+/** What both axes of a heatmap panel share: the theme, the panel's domain, no grid, cells kept in the domain. */
+function cellAxis(theme: ThemeColors, domain: [number, number], anchor: string): Partial<Plotly.LayoutAxis> {
+  return {
+    ...themedAxis(theme),
+    domain,
+    anchor: anchor as Plotly.AxisName,
+    showgrid: false,
+    zeroline: false,
+    constrain: "domain",
+  };
 }
