@@ -77,6 +77,19 @@ function columnSums(values: Float32Array, rows: number, cols: number): Float32Ar
   return Float32Array.from(sums);
 }
 
+/**
+ * The values of the tensor `compute()` makes (in a tidy), copied to the host; the tensor is freed.
+ * (A typed array must not be the result of a tidy: tfjs would walk its every element.)
+ */
+function hostValues(compute: () => tf.Tensor): Float32Array {
+  const t = tf.tidy(compute);
+  try {
+    return (t.dataSync() as Float32Array).slice();
+  } finally {
+    t.dispose();
+  }
+}
+
 /** `a (rows, k) · b (k, n)` or with transposes, through tfjs (fast kernels), read back to the host. */
 function hostMatMul(
   a: Float32Array,
@@ -85,20 +98,13 @@ function hostMatMul(
   transposeA = false,
   transposeB = false,
 ): Float32Array {
-  return tf.tidy(() => {
-    const product = tf.matMul(tf.tensor2d(a, aShape, "float32"), b as tf.Tensor2D, transposeA, transposeB);
-    // A copy: the backend's buffer is freed with the tensor.
-    return (product.dataSync() as Float32Array).slice();
-  });
+  return hostValues(() => tf.matMul(tf.tensor2d(a, aShape, "float32"), b as tf.Tensor2D, transposeA, transposeB));
 }
 
 /** `x (rows, k) · Wᵀ + b` for all rows at once, on the host: the input projection of every step. */
 function inputProjection(x: tf.Tensor, rows: number, weightIh: tf.Tensor, biasIh: tf.Tensor): Float32Array {
-  return tf.tidy(() => {
-    const features = x.shape[x.rank - 1];
-    const projected = tf.matMul(x.reshape([rows, features]), weightIh as tf.Tensor2D, false, true).add(biasIh);
-    return (projected.dataSync() as Float32Array).slice();
-  });
+  const features = x.shape[x.rank - 1];
+  return hostValues(() => tf.matMul(x.reshape([rows, features]), weightIh as tf.Tensor2D, false, true).add(biasIh));
 }
 
 /** The gradient of the weights from `dGates (rows, gates)` and the layer inputs `(rows, k)`: dGatesᵀ · inputs. */
