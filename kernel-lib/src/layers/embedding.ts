@@ -5,15 +5,22 @@ import { randn } from "../ops/random";
 import { Layer, parameter } from "./layer";
 import { toFloatTensor } from "./weights";
 
-/** Token ids as host integers, each checked to lie in [0, vocabSize). */
-function readIds(fn: string, ids: tf.Tensor, vocabSize: number): Int32Array {
-  if (ids.dtype !== "int32" && ids.dtype !== "float32") fail(fn, "ids", "an int32 tensor of token ids", `dtype ${ids.dtype}`);
-  const values = ids.dataSync() as Int32Array | Float32Array;
+/**
+ * The token ids of `ids` (int32, or float32 holding integers) as host integers, each checked to
+ * lie in [0, vocabSize); `fn` and `arg` name the caller in messages.
+ */
+export function readTokenIds(fn: string, arg: string, ids: tf.Tensor, vocabSize: number): Int32Array {
+  if (ids.dtype !== "int32" && ids.dtype !== "float32") fail(fn, arg, "an int32 tensor of token ids", `dtype ${ids.dtype}`);
+  return checkTokenIds(fn, arg, ids.dataSync() as Int32Array | Float32Array, ids.shape, vocabSize);
+}
+
+/** Checks host token ids against [0, vocabSize); returns them as an Int32Array. */
+function checkTokenIds(fn: string, arg: string, values: ArrayLike<number>, shape: readonly number[], vocabSize: number): Int32Array {
   const out = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!Number.isInteger(v) || v < 0 || v >= vocabSize) {
-      fail(fn, "ids", `token ids in [0, ${vocabSize}) (vocabSize)`, `${v} at flat index ${i} of shape ${formatShape(ids.shape)}`);
+      fail(fn, arg, `token ids in [0, ${vocabSize}) (vocabSize)`, `${v} at flat index ${i} of shape ${formatShape(shape)}`);
     }
     out[i] = v;
   }
@@ -43,12 +50,20 @@ export class Embedding extends Layer {
 
   /** `ids` of any shape → `(...ids.shape, embedSize)`. */
   forward(ids: tf.Tensor): tf.Tensor {
-    const fn = "Embedding.forward";
-    const t = expectTensor(fn, "ids", ids);
-    const rows = readIds(fn, t, this.vocabSize);
+    const t = expectTensor("Embedding.forward", "ids", ids);
+    return this.embedIds(readTokenIds("Embedding.forward", "ids", t, this.vocabSize), t.shape);
+  }
+
+  /**
+   * The embedding of token ids given on the host, row-major of shape `idsShape`:
+   * `(...idsShape, embedSize)` (what `forward` computes after reading its tensor). Ids outside
+   * [0, vocabSize) throw a `D2lArgumentError`.
+   */
+  embedIds(ids: ArrayLike<number>, idsShape: readonly number[]): tf.Tensor {
+    const rows = checkTokenIds("Embedding.embedIds", "ids", ids, idsShape, this.vocabSize);
     const E = this.embedSize;
     const V = this.vocabSize;
-    const shape = [...t.shape, E];
+    const shape = [...idsShape, E];
     const lookup = tf.customGrad(((weight: tf.Tensor) => {
       const table = weight.dataSync() as Float32Array;
       const out = new Float32Array(rows.length * E);

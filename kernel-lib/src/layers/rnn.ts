@@ -192,7 +192,7 @@ export class LSTM extends RecurrentLayer {
     const fn = "LSTM.forward";
     const { x, batch } = this.checkInputs(fn, inputs);
     if (state !== undefined && state !== null && (!Array.isArray(state) || state.length !== 2)) {
-      fail(fn, "state", "[H, C], each (numLayers, batch, numHiddens)", describe(state));
+      fail(fn, "state", "[H, C], each (numLayers, batch, numHiddens)", Array.isArray(state) ? `an array of ${state.length}` : describe(state));
     }
     return tf.tidy(() => {
       const h0 = this.stateOrZeros(fn, "state[0]", state?.[0], batch);

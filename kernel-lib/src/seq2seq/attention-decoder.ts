@@ -10,7 +10,7 @@ import { LazyLinear } from "../layers/linear";
 import { GRU } from "../layers/rnn";
 import { AttentionDecoder } from "./encoder-decoder";
 import { initSeq2seq } from "./init";
-import { expectTokenIds, type Seq2SeqEncoderOutput } from "./rnn-encoder";
+import { timeMajorIds, type Seq2SeqEncoderOutput } from "./rnn-encoder";
 
 /**
  * The state of `Seq2SeqAttentionDecoder` (section 11.4): `[encOutputs (batch, encSteps,
@@ -80,7 +80,7 @@ export class Seq2SeqAttentionDecoder extends AttentionDecoder<Seq2SeqAttentionSt
 
   forward(X: tf.Tensor, state: Seq2SeqAttentionState): [tf.Tensor3D, Seq2SeqAttentionState] {
     const fn = "Seq2SeqAttentionDecoder.forward";
-    const ids = expectTokenIds(fn, "X", X);
+    const { ids, batch: xBatch, steps: numSteps } = timeMajorIds(fn, "X", X, this.embedding.vocabSize);
     if (!Array.isArray(state) || state.length !== 3) {
       fail(fn, "state", "[encOutputs, hiddenState, encValidLens] (from initState)", describe(state));
     }
@@ -89,8 +89,8 @@ export class Seq2SeqAttentionDecoder extends AttentionDecoder<Seq2SeqAttentionSt
     if (features !== this.rnn.numHiddens) {
       fail(fn, "state[0]", `of shape (batch, encSteps, numHiddens = ${this.rnn.numHiddens})`, `shape ${formatShape(encOutputs.shape)}`);
     }
-    if (ids.shape[0] !== batch) {
-      fail(fn, "X", `of batch size ${batch}, as the encoder outputs state[0] of shape ${formatShape(encOutputs.shape)}`, `shape ${formatShape(ids.shape)}`);
+    if (xBatch !== batch) {
+      fail(fn, "X", `of batch size ${batch}, as the encoder outputs state[0] of shape ${formatShape(encOutputs.shape)}`, `shape ${formatShape([xBatch, numSteps])}`);
     }
     const hidden0 = this.checkHidden(fn, "state[1]", state[1], batch);
     const encValidLens = state[2];
@@ -98,7 +98,7 @@ export class Seq2SeqAttentionDecoder extends AttentionDecoder<Seq2SeqAttentionSt
     try {
       const result = tf.tidy(() => {
         // (numSteps, batch, embedSize), one (batch, embedSize) per step
-        const steps = tf.unstack(this.embedding.forward(ids.transpose()));
+        const steps = tf.unstack(this.embedding.embedIds(ids, [numSteps, batch]));
         const embedSize = (steps[0] as tf.Tensor2D).shape[1];
         let hidden = hidden0;
         const outputs: tf.Tensor[] = [];

@@ -1,7 +1,7 @@
 /** `Seq2SeqEncoder`: the RNN encoder of section 10.7, used by 11.4. */
 import { tf } from "../tf";
 import { expectInteger, expectProbability, expectTensor, fail, formatShape } from "../ops/check";
-import { Embedding } from "../layers/embedding";
+import { Embedding, readTokenIds } from "../layers/embedding";
 import { GRU } from "../layers/rnn";
 import { Encoder } from "./encoder-decoder";
 import { initSeq2seq } from "./init";
@@ -9,12 +9,19 @@ import { initSeq2seq } from "./init";
 /** What `Seq2SeqEncoder.forward` returns: `[outputs (numSteps, batch, numHiddens), state (numLayers, batch, numHiddens)]`. */
 export type Seq2SeqEncoderOutput = [outputs: tf.Tensor3D, state: tf.Tensor3D];
 
-/** Checks token ids `X` `(batch, numSteps)` (int32, or float32 holding integers). */
-export function expectTokenIds(fn: string, arg: string, X: unknown): tf.Tensor2D {
+/**
+ * Token ids `X` `(batch, numSteps)` (int32, or float32 holding integers) checked against
+ * [0, vocabSize), and transposed on the host to time-major `(numSteps, batch)`, the order the
+ * book embeds them in (`embedding(X.t())`).
+ */
+export function timeMajorIds(fn: string, arg: string, X: unknown, vocabSize: number): { ids: Int32Array; batch: number; steps: number } {
   const t = expectTensor(fn, arg, X);
   if (t.rank !== 2 || (t.shape as number[]).some((d) => d < 1)) fail(fn, arg, "2-D token ids (batch >= 1, numSteps >= 1)", `shape ${formatShape(t.shape)}`);
-  if (t.dtype !== "int32" && t.dtype !== "float32") fail(fn, arg, "an int32 tensor of token ids (batch, numSteps)", `dtype ${t.dtype}`);
-  return t as tf.Tensor2D;
+  const [batch, steps] = t.shape as [number, number];
+  const rowMajor = readTokenIds(fn, arg, t, vocabSize);
+  const ids = new Int32Array(rowMajor.length);
+  for (let b = 0; b < batch; b++) for (let s = 0; s < steps; s++) ids[s * batch + b] = rowMajor[b * steps + s];
+  return { ids, batch, steps };
 }
 
 /**
@@ -43,10 +50,10 @@ export class Seq2SeqEncoder extends Encoder<Seq2SeqEncoderOutput> {
   }
 
   forward(X: tf.Tensor, ..._args: unknown[]): Seq2SeqEncoderOutput {
-    const ids = expectTokenIds("Seq2SeqEncoder.forward", "X", X);
+    const { ids, batch, steps } = timeMajorIds("Seq2SeqEncoder.forward", "X", X, this.embedding.vocabSize);
     return tf.tidy(() => {
       // embs: (numSteps, batch, embedSize)
-      const embs = this.embedding.forward(ids.transpose());
+      const embs = this.embedding.embedIds(ids, [steps, batch]);
       return this.rnn.forward(embs);
     });
   }
