@@ -1,6 +1,6 @@
 /** `Seq2SeqAttentionDecoder`: the RNN decoder with Bahdanau (additive) attention of section 11.4. */
 import { tf } from "../tf";
-import { describe, expectInteger, expectProbability, expectRank, fail, formatShape } from "../ops/check";
+import { describe, expectRank, fail, formatShape } from "../ops/check";
 import { concatFeatures } from "../ops/concat-features";
 import type { ValidLens } from "../ops/masks";
 import { AdditiveAttention } from "../layers/attention";
@@ -10,7 +10,7 @@ import { LazyLinear } from "../layers/linear";
 import { GRU } from "../layers/rnn";
 import { AttentionDecoder } from "./encoder-decoder";
 import { initSeq2seq } from "./init";
-import { timeMajorIds, type Seq2SeqEncoderOutput } from "./rnn-encoder";
+import { checkRnnSizes, timeMajorIds, type Seq2SeqEncoderOutput } from "./rnn-encoder";
 
 /**
  * The state of `Seq2SeqAttentionDecoder` (section 11.4): `[encOutputs (batch, encSteps,
@@ -45,12 +45,7 @@ export class Seq2SeqAttentionDecoder extends AttentionDecoder<Seq2SeqAttentionSt
 
   constructor(vocabSize: number, embedSize: number, numHiddens: number, numLayers: number, dropout = 0) {
     super();
-    const name = "Seq2SeqAttentionDecoder";
-    expectInteger(name, "vocabSize", vocabSize, 1);
-    expectInteger(name, "embedSize", embedSize, 1);
-    expectInteger(name, "numHiddens", numHiddens, 1);
-    expectInteger(name, "numLayers", numLayers, 1);
-    expectProbability(name, "dropout", dropout);
+    checkRnnSizes("Seq2SeqAttentionDecoder", vocabSize, embedSize, numHiddens, numLayers, dropout);
     this.attention = new AdditiveAttention(numHiddens, dropout);
     this.embedding = new Embedding(vocabSize, embedSize);
     this.rnn = new GRU(embedSize + numHiddens, numHiddens, numLayers, dropout);

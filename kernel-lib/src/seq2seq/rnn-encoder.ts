@@ -24,6 +24,15 @@ export function timeMajorIds(fn: string, arg: string, X: unknown, vocabSize: num
   return { ids, batch, steps };
 }
 
+/** Checks the sizes the RNN encoder and decoders of 10.7 and 11.4 take. */
+export function checkRnnSizes(name: string, vocabSize: number, embedSize: number, numHiddens: number, numLayers: number, dropout: number): void {
+  expectInteger(name, "vocabSize", vocabSize, 1);
+  expectInteger(name, "embedSize", embedSize, 1);
+  expectInteger(name, "numHiddens", numHiddens, 1);
+  expectInteger(name, "numLayers", numLayers, 1);
+  expectProbability(name, "dropout", dropout);
+}
+
 /**
  * Section 10.7's `Seq2SeqEncoder(vocabSize, embedSize, numHiddens, numLayers, dropout = 0)`: an
  * `Embedding` and a multilayer `GRU(embedSize, numHiddens, numLayers, dropout)`, initialised with
@@ -38,12 +47,7 @@ export class Seq2SeqEncoder extends Encoder<Seq2SeqEncoderOutput> {
 
   constructor(vocabSize: number, embedSize: number, numHiddens: number, numLayers: number, dropout = 0) {
     super();
-    const name = "Seq2SeqEncoder";
-    expectInteger(name, "vocabSize", vocabSize, 1);
-    expectInteger(name, "embedSize", embedSize, 1);
-    expectInteger(name, "numHiddens", numHiddens, 1);
-    expectInteger(name, "numLayers", numLayers, 1);
-    expectProbability(name, "dropout", dropout);
+    checkRnnSizes("Seq2SeqEncoder", vocabSize, embedSize, numHiddens, numLayers, dropout);
     this.embedding = new Embedding(vocabSize, embedSize);
     this.rnn = new GRU(embedSize, numHiddens, numLayers, dropout);
     this.apply(initSeq2seq);
