@@ -81,10 +81,11 @@ function setLinear(c: ParityCase, layer: d2l.LazyLinear, name: string): NamedPar
 /** The 11.4 decoder with the case's weights under `prefix`; its parameters by PyTorch name. */
 function buildDecoder(c: ParityCase, vocab: number, embed: number, hidden: number, layers: number, dropout: number, prefix = "") {
   const decoder = new d2l.Seq2SeqAttentionDecoder(vocab, embed, hidden, layers, dropout);
+  const attention = decoder.attention as d2l.AdditiveAttention;
   const parameters = [
-    ...setLinear(c, decoder.attention.Wk, `${prefix}attention.W_k`),
-    ...setLinear(c, decoder.attention.Wq, `${prefix}attention.W_q`),
-    ...setLinear(c, decoder.attention.wv, `${prefix}attention.w_v`),
+    ...setLinear(c, attention.Wk, `${prefix}attention.W_k`),
+    ...setLinear(c, attention.Wq, `${prefix}attention.W_q`),
+    ...setLinear(c, attention.wv, `${prefix}attention.w_v`),
     setEmbedding(c, decoder.embedding, `${prefix}embedding.weight`),
     ...setRecurrent(c, decoder.rnn, `${prefix}rnn.`),
     ...setLinear(c, decoder.dense, `${prefix}dense`),

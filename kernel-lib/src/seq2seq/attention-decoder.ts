@@ -3,7 +3,7 @@ import { tf } from "../tf";
 import { describe, expectRank, fail, formatShape } from "../ops/check";
 import { concatFeatures } from "../ops/concat-features";
 import type { ValidLens } from "../ops/masks";
-import { AdditiveAttention } from "../layers/attention";
+import { AdditiveAttention, DotProductAttention } from "../layers/attention";
 import { Embedding } from "../layers/embedding";
 import { keptFromForward } from "../layers/layer";
 import { LazyLinear } from "../layers/linear";
@@ -33,11 +33,14 @@ export type Seq2SeqAttentionState = [encOutputs: tf.Tensor3D, hiddenState: tf.Te
  * - `attentionWeights`: the weights of every step of the last forward, one `(batch, 1, encSteps)`
  *   tensor per step (the book's list); owned by the decoder, replaced by the next forward.
  *
- * Shape mismatches (token ids, a state of the wrong shape, batch sizes that differ between the
- * target ids and the state) throw a `D2lArgumentError`.
+ * `attention` may be replaced by a `DotProductAttention` (11.4's exercise on scaled dot-product
+ * scoring): `this.attention = new DotProductAttention(dropout)` in a subclass or after
+ * construction. Shape mismatches (token ids, a state of the wrong shape, batch sizes that differ
+ * between the target ids and the state) throw a `D2lArgumentError`.
  */
 export class Seq2SeqAttentionDecoder extends AttentionDecoder<Seq2SeqAttentionState, Seq2SeqEncoderOutput, tf.Tensor3D[]> {
-  attention: AdditiveAttention;
+  /** The book's `AdditiveAttention(numHiddens, dropout)`; a `DotProductAttention` works too. */
+  attention: AdditiveAttention | DotProductAttention;
   embedding: Embedding;
   rnn: GRU;
   dense: LazyLinear;

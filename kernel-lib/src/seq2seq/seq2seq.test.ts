@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { tf } from "../tf";
 import { seed } from "../ops/random";
 import { Embedding } from "../layers/embedding";
+import { DotProductAttention } from "../layers/attention";
 import { LazyLinear } from "../layers/linear";
 import { MTFraEng } from "../data/mt-fra-eng";
 import { ProgressBoard } from "../training/progress-board";
@@ -159,6 +160,22 @@ describe("the encoder-decoder of 10.6-10.7 and the attention decoder of 11.4", (
     expect([...model.board.data.keys()].sort()).toEqual(["train_loss", "val_loss"]);
     data.dispose();
     model.dispose();
+  });
+
+  it("take a DotProductAttention in place of the additive one (11.4's exercise)", () => {
+    seed(5);
+    const { encoder, decoder } = small();
+    decoder.attention = new DotProductAttention(0);
+    const X = tf.tensor2d([[1, 2, 3], [4, 5, 6]], undefined, "int32");
+    const state = decoder.initState(encoder.forward(X), tf.tensor1d([2, 3], "int32"));
+    const [output] = decoder.forward(X, state);
+    expect(output.shape).toEqual([2, 3, 10]);
+    const w = decoder.attentionWeights[0]!.arraySync() as number[][][];
+    expect(w[0]![0]![2]).toBe(0); // past the first example's valid length 2
+    expect(w[0]![0]!.reduce((a, b) => a + b)).toBeCloseTo(1, 6);
+    tf.dispose([X, output, ...state.filter((t): t is tf.Tensor => t instanceof tf.Tensor)]);
+    encoder.dispose();
+    decoder.dispose();
   });
 
   it("bleu: 1 for an exact match, 0 when an order has no match, the book's brevity penalty", () => {
