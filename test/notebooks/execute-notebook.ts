@@ -14,6 +14,8 @@ import path from "node:path";
 
 export const REPO_ROOT = path.resolve(__dirname, "../..");
 export const HARNESS = path.join(__dirname, "run_notebook.py");
+/** The Jupyter data folder with Deno's kernelspec (scripts/setup.d/40-deno.sh): for JUPYTER_PATH. */
+export const DENO_JUPYTER_PATH = path.join(REPO_ROOT, "build", "jupyter");
 /** Debian's Python: it has nbclient; a `python3` earlier on PATH may not. */
 export const PYTHON = "/usr/bin/python3";
 
