@@ -28,6 +28,7 @@ export interface NotebookOutput {
 }
 
 export interface NotebookCell {
+  id?: string;
   cell_type: "code" | "markdown" | "raw";
   source: string | string[];
   metadata: Record<string, unknown>;
@@ -80,7 +81,8 @@ export function executeNotebook(notebookPath: string, options: ExecuteOptions = 
 /** A notebook (tslab kernelspec, no outputs) whose code cells are `sources`. */
 export function notebookFromSources(sources: string[]): Notebook {
   return {
-    cells: sources.map((source) => ({
+    cells: sources.map((source, i) => ({
+      id: `cell-${i}`,
       cell_type: "code",
       source,
       metadata: {},
