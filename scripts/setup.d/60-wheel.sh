@@ -14,6 +14,8 @@ if [ -f "$wheel" ] && [ -z "$(find "${inputs[@]}" -newer "$wheel" -print -quit)"
   say "Python wheel of the extension: up to date ($wheel)"
   exit 0
 fi
+# hatchling skips a shared-data folder that does not exist, so check it is there.
+[ -f "${inputs[0]}/package.json" ] || fail "the prebuilt extension is missing (${inputs[0]}); run: node extension/build.js"
 say "Building the Python wheel of the extension into $WHEEL_DIR/"
 rm -f "$WHEEL_DIR"/jupyterlab_d2l_ts-*.whl
 "$PY" -m build --no-isolation --skip-dependency-check --wheel --outdir "$WHEEL_DIR" extension >/dev/null
