@@ -157,6 +157,8 @@ describe("heatmapFigure with values that are not finite (payload version 2)", ()
       DARK,
     );
     expect(spec.layout.coloraxis).toMatchObject({ showscale: false });
+    // Ticks on whole cells even without data for plotly to find them from.
+    expect(spec.layout.xaxis).toMatchObject({ tickmode: "linear", tick0: 0, dtick: 1 });
     expect(spec.note).toBe("No finite value to colour: all 4 cells are NaN.");
     expect(spec.data[1].x).toEqual([-0.5, 1.5, 1.5, -0.5, -0.5, null, -0.5, 1.5, 1.5, -0.5, -0.5, null]);
     expect(spec.data[1].fillcolor).toBe("#3a3a3a");

@@ -82,6 +82,7 @@ export function heatmapFigure(payload: HeatmapPayload, theme: ThemeColors): Figu
     const xAxis: Partial<Plotly.LayoutAxis> = {
       ...cellAxis(theme, domains[k].x, ids.y),
       range: [-0.5, width - 0.5],
+      ...(anyFinite ? {} : integerTicks(width)),
       ...tickLabels(payload.xTickLabels),
       // Shared axes, as with matplotlib's sharex: tick labels on the bottom row only.
       showticklabels: row === gridRows - 1,
@@ -93,6 +94,7 @@ export function heatmapFigure(payload: HeatmapPayload, theme: ThemeColors): Figu
       range: [height - 0.5, -0.5],
       scaleanchor: ids.x as Plotly.AxisName,
       scaleratio: 1,
+      ...(anyFinite ? {} : integerTicks(height)),
       ...tickLabels(payload.yTickLabels),
       showticklabels: col === 0,
       title: { text: col === 0 ? plotlyText(payload.ylabel) : "" },
@@ -110,6 +112,18 @@ export function heatmapFigure(payload: HeatmapPayload, theme: ThemeColors): Figu
   });
 
   return { data, layout, config: PLOTLY_CONFIG, ...figurePixels(payload.figsize), note: payload.note ?? null };
+}
+
+/**
+ * Ticks on whole cells (0, 1, 2, … or every 2nd, 5th, 10th, …). plotly finds them itself from a
+ * heatmap's data, but a grid without a single finite value gives it none and it would tick at
+ * half cells.
+ */
+function integerTicks(n: number): Partial<Plotly.LayoutAxis> {
+  const rough = Math.max(1, n / 6);
+  const power = 10 ** Math.floor(Math.log10(rough));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough) ?? 10 * power;
+  return { tickmode: "linear", tick0: 0, dtick: step };
 }
 
 function tickLabels(labels: string[] | null): Partial<Plotly.LayoutAxis> {
