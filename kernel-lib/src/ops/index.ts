@@ -2,5 +2,5 @@
 export { D2lArgumentError, checkShape, checkLen } from "./check";
 export { seed, nextSeed, rand, randn, normal, arange } from "./random";
 export { AttentionMask, causalMask, paddingMask, type ValidLens } from "./masks";
-export { maskedSoftmax } from "./masked-softmax";
+export { maskedSoftmax, type MaskedSoftmaxOptions } from "./masked-softmax";
 export { useBackend, type BackendName } from "./backend";
