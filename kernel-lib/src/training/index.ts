@@ -2,6 +2,6 @@
 export { Module, type ModuleOptions } from "./module";
 export { DataModule } from "./data-module";
 export { TensorLoader, type Batch, type DataLoader } from "./tensor-loader";
-export { Trainer, type TrainerOptions } from "./trainer";
+export { Trainer, TrainingRun, type TrainerOptions } from "./trainer";
 export { SGD, type Optimizer, type Gradients } from "./sgd";
 export { ProgressBoard, type ProgressBoardOptions } from "./progress-board";
