@@ -263,6 +263,14 @@ describe("non-finite values in the SVG fallback and the summary", () => {
     expect(texts(doc).filter((t) => /^\d/.test(t)).some((t) => Number(t) > 10)).toBe(false);
   });
 
+  it("draws axes over subnormal and overflowing spans (d3 cannot tick them) with their two ends", () => {
+    // Found by the property tests: d3's ticks threw "Invalid array length" on these.
+    parseSvg(plotFigure([-1e-323, -5e-324], [0, 1]).svg);
+    parseSvg(plotFigure([0, 1], [0, 1], { ylim: [0, 1e-310] }).svg);
+    parseSvg(plotFigure([0, 1], [1.7e308, -1.7e308]).svg);
+    parseSvg(heatmapFigure([[[[5e-324, 1e-323]]]]).svg);
+  });
+
   it("draws a plot whose points are all NaN as empty axes, and adds a note below it", () => {
     const f = plotFigure([0, 1], [Number.NaN, Number.NaN]);
     expect(f.toString()).toBe("Plot 1 unlabelled series (2 points, not finite: 2 NaN)");

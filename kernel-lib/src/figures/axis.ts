@@ -38,6 +38,9 @@ export function makeScale(kind: ScaleKind, domain: [number, number], range: [num
   return scale.domain(domain).range(range) as unknown as NumericScale;
 }
 
+/** The narrowest axis span d3 can place ticks on (its tick step must stay a normal number). */
+export const MIN_TICK_SPAN = 1e-290;
+
 /** Ticks of `scale` for an axis `length` points long: about one per 35 pt on linear axes, fewer
  * when labels would touch (`horizontal` axes compare label widths), powers of ten on log axes
  * spanning at least one decade. */
@@ -46,6 +49,11 @@ export function numericTicks(scale: NumericScale, kind: ScaleKind, length: numbe
   const [a, b] = scale.domain();
   const lo = Math.min(a, b);
   const hi = Math.max(a, b);
+  // d3 cannot step through a span of subnormal numbers (its step underflows to 0) or one that
+  // overflows; such an axis gets its two ends as ticks.
+  if (!(hi - lo >= MIN_TICK_SPAN) || !Number.isFinite(hi - lo)) {
+    return [lo, hi].map((v) => ({ pos: scale(v), label: String(Number(v.toPrecision(3))) }));
+  }
   if (kind === "log") {
     const decades: Tick[] = [];
     for (let k = Math.ceil(Math.log10(lo) - 1e-9); k <= Math.floor(Math.log10(hi) + 1e-9); k++) {
