@@ -2,10 +2,10 @@
  * The SVG fallback: well-formed XML, every label escaped, deterministic, bounded in size, and
  * its raster really holds the colour-mapped values.
  */
-import { DOMParser } from "@xmldom/xmldom";
 // fast-png declares its types only through an `exports` map, which Node10 resolution ignores.
 import type * as FastPng from "fast-png/lib/index";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parseSvg, texts } from "./svg-parse";
 import {
   HEATMAP_MIME_TYPE, PLOT_MIME_TYPE, SVG_MIME_TYPE, TEXT_MIME_TYPE, heatmapPayloadProblems, plotPayloadProblems,
 } from "d2l-ts-figure-contract";
@@ -21,24 +21,6 @@ let decode: typeof FastPng.decode;
 beforeAll(async () => {
   ({ decode } = (await import(FAST_PNG)) as typeof FastPng);
 });
-
-/** Parses strictly: any error of the XML parser fails the test. (Its only warning, "replacement
- * character detected", is about U+FFFD, which we write on purpose for forbidden characters.) */
-function parseSvg(svg: string): Document {
-  const problems: string[] = [];
-  const doc = new DOMParser({
-    onError: (level, message) => {
-      if (level !== "warning") problems.push(`${level}: ${message}`);
-    },
-  }).parseFromString(svg, "image/svg+xml");
-  expect(problems).toEqual([]);
-  expect(doc.documentElement?.nodeName).toBe("svg");
-  return doc as unknown as Document;
-}
-
-function texts(doc: Document): string[] {
-  return Array.from(doc.getElementsByTagName("text")).map((t) => t.textContent ?? "");
-}
 
 /** Softmax rows of a Gaussian kernel: the attention weights of section 11.2. */
 function attention(n: number, m: number): number[][] {
