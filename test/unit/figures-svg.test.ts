@@ -251,6 +251,13 @@ describe("non-finite values in the SVG fallback and the summary", () => {
     parseSvg(plotFigure([0, 1], [0, 1], { ylim: [0, 1e-310] }).svg);
     parseSvg(plotFigure([0, 1], [1.7e308, -1.7e308]).svg);
     parseSvg(heatmapFigure([[[[5e-324, 1e-323]]]]).svg);
+    // Constant data so large that v + 1 rounds to v (found by the property tests): still a range.
+    for (const v of [1e300, -1e300, Number.MAX_VALUE]) {
+      const range = heatmapFigure([[[[v, v]]]]).payload.colorRange;
+      expect(range[0]).toBeLessThan(range[1]);
+      expect(range[0] <= v && v <= range[1]).toBe(true);
+      expect(plotFigure([0, 1], [v, v]).svg).not.toContain("NaN");
+    }
   });
 
   it("draws a plot whose points are all NaN as empty axes, and adds a note below it", () => {

@@ -38,6 +38,18 @@ export function makeScale(kind: ScaleKind, domain: [number, number], range: [num
   return scale.domain(domain).range(range) as unknown as NumericScale;
 }
 
+/**
+ * A range around constant data `v` (a colour range, an axis): `width` wide, from `at` (0: v is
+ * the low end, 0.5: the middle) — or wider where `v` is so large that `v + width` rounds to `v`,
+ * and shifted down where it would overflow, so the range is never empty.
+ */
+export function rangeAround(v: number, width: number, at: number): [number, number] {
+  const w = Math.max(width, Math.abs(v) * 2 ** -20);
+  const lo = v - w * at;
+  const hi = lo + w;
+  return Number.isFinite(hi) ? [lo, hi] : [v - w, v];
+}
+
 /** The narrowest axis span d3 can place ticks on (its tick step must stay a normal number). */
 export const MIN_TICK_SPAN = 1e-290;
 

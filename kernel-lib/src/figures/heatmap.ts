@@ -19,7 +19,7 @@ import {
   type HeatmapValues,
 } from "d2l-ts-figure-contract";
 import {
-  LABEL_PAD, X_TICK_SPACE, bottomTicks, frame, leftTicks, makeScale, numericTicks, tickLabelWidth,
+  LABEL_PAD, X_TICK_SPACE, bottomTicks, frame, leftTicks, makeScale, numericTicks, rangeAround, tickLabelWidth,
   title as titleText, xLabel, yLabel, type Box, type Tick,
 } from "./axis";
 import { LEVELS, resolveColorMap } from "./colormap";
@@ -52,7 +52,8 @@ function* allValues(matrices: Matrix[][]): Generator<number> {
 }
 
 /** `[min, max]` over the finite values, or null when there is none; a constant grid gets
- * `[v, v + 1]` (drawn in the low colour, as matplotlib does when vmin equals vmax). */
+ * `[v, v + 1]` (drawn in the low colour, as matplotlib does when vmin equals vmax; wider where
+ * `v + 1` rounds to `v`). */
 function finiteRange(matrices: Matrix[][]): [number, number] | null {
   let lo = Infinity;
   let hi = -Infinity;
@@ -62,7 +63,7 @@ function finiteRange(matrices: Matrix[][]): [number, number] | null {
     if (v > hi) hi = v;
   }
   if (lo > hi) return null;
-  return lo === hi ? [lo, lo + 1] : [lo, hi];
+  return lo === hi ? rangeAround(lo, 1, 0) : [lo, hi];
 }
 
 /** The colour range of a grid without a single finite value: a placeholder, never drawn. */

@@ -18,7 +18,7 @@ import {
   type PlotSeries,
 } from "d2l-ts-figure-contract";
 import {
-  LABEL_PAD, MIN_TICK_SPAN, X_TICK_SPACE, bottomTicks, frame, leftTicks, makeScale, numericTicks, tickLabelWidth,
+  LABEL_PAD, MIN_TICK_SPAN, X_TICK_SPACE, bottomTicks, frame, leftTicks, makeScale, numericTicks, rangeAround, tickLabelWidth,
   title as titleText, xLabel, yLabel, type Box, type NumericScale, type Tick,
 } from "./axis";
 import { COLOR_CYCLE, dashArray, parseColor, parseFormat } from "./style";
@@ -140,7 +140,7 @@ function autoLimits(values: number[], scale: AxisScale): [number, number] {
     return [10 ** (a - m), 10 ** (b + m)];
   }
   // Constant data, or a span too narrow to tick (subnormal numbers): a unit around it.
-  if (!(hi - lo >= MIN_TICK_SPAN)) return [lo - 0.5, hi + 0.5];
+  if (!(hi - lo >= MIN_TICK_SPAN)) return rangeAround(lo, 1, 0.5);
   const m = (hi - lo) * 0.05;
   return [lo - m, hi + m];
 }
