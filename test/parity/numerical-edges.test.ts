@@ -1,8 +1,9 @@
 /**
  * Numerical edges (issue 12): scores and distances far outside the fixtures' range, compared with
- * the book's PyTorch code run on the same inputs in this test. Where the book's result is finite,
- * d2l-ts must give it; where it is NaN (0/0 in Nadaraya-Watson pooling), d2l-ts gives the limit
- * instead, or names the problem, and never NaN silently.
+ * the book's PyTorch code run on the same inputs in this test (float32, or float64 where torch's
+ * own float32 rounding is the difference). Where the book's result is finite, d2l-ts must give
+ * it; where it is NaN (0/0 in Nadaraya-Watson pooling), d2l-ts gives the limit instead, or names
+ * the problem, and never NaN silently.
  */
 import { execFileSync } from "node:child_process";
 import path from "node:path";
@@ -24,6 +25,8 @@ X = t([[[1e30, 0.0, -1e30, 5.0], [3e38, -3e38, 0.0, 1.0]]])
 attention = book.DotProductAttention(0.0); attention.eval()
 q = t([[[1e4, -2e4]]]); k = t([[[1.0, 2.0], [3.0, -1.0], [-2.0, 0.5]]]); v = t([[[1.0], [2.0], [3.0]]])
 x_train = t([0, 1, 2, 3, 4])
+add_norm = book.AddNorm(4, 0.0); add_norm.eval()
+rows = t([[[7.0, 7.0, 7.0, 7.0], [1e6, 1e6, 1e6, 1e6 + 1]]])
 print(json.dumps({
   "huge": out(book.masked_softmax(X.clone(), None)),
   "huge_masked": out(book.masked_softmax(X.clone(), torch.tensor([3]))),
@@ -32,6 +35,7 @@ print(json.dumps({
   "dot_large_weights": out(attention.attention_weights),
   "nw_far": out(book.nadaraya_watson(x_train, 10 * x_train, t([2.5, 100.0]), book.gaussian)[0]),
   "pool_far": out(book.attention_pool(book.diff(t([0.5, 1e3]), x_train), 10 * x_train)[0]),
+  "add_norm_flat": out(add_norm.double()(rows.double(), torch.zeros_like(rows.double())).detach()),
 }))
 `;
 
@@ -84,6 +88,19 @@ describe.each(BACKENDS)("numerical edges against the book's code on %s", (backen
       const out = attention.forward(tf.tensor3d([[[1e4, -2e4]]]), tf.tensor3d([[[1, 2], [3, -1], [-2, 0.5]]]), tf.tensor3d([[[1], [2], [3]]]));
       expectBookWhereFinite(out.dataSync(), ref.dot_large);
       expectBookWhereFinite(attention.attentionWeights.dataSync(), ref.dot_large_weights);
+    });
+  });
+
+  it("AddNorm of constant rows (variance 0) and of rows around 1e6: the book's values, no 0/0", () => {
+    tf.tidy(() => {
+      const addNorm = new d2l.AddNorm(4, 0);
+      addNorm.eval();
+      const rows = tf.tensor3d([[[7, 7, 7, 7], [1e6, 1e6, 1e6, 1e6 + 1]]]);
+      const y = addNorm.forward(rows, tf.zerosLike(rows)).dataSync();
+      expect(Array.from(y.slice(0, 4))).toEqual([0, 0, 0, 0]);
+      // Around 1e6 (variance 0.1875), against the book's code in float64: float32 torch itself is
+      // 0.1 off here (-0.4767 for -0.5773), its reductions lose more of the small deviations.
+      y.forEach((v, k) => expect(v).toBeCloseTo(ref.add_norm_flat[k] as number, 3));
     });
   });
 
