@@ -64,6 +64,8 @@ def with_defaults(argv, environ):
     """
     given = KVArgParseConfigLoader(argv=list(argv), aliases=serverapp.aliases, flags=serverapp.flags).load_config()
     chosen = set(given.get("ServerApp", {})) | set(given.get("NotebookApp", {}))
+    if "token" in given.get("IdentityProvider", {}):  # jupyter_server 2's spelling
+        chosen.add("token")
     if "port" in chosen:
         chosen.add("port_retries")  # the user's port, with Jupyter's own retry rule
     added = [f"--ServerApp.{name}={value}" for name, value in server_defaults(environ).items() if name not in chosen]
@@ -93,10 +95,19 @@ class D2lLab(LabServerApp):
         False, config=True, help="Set window.jupyterapp (used by the browser tests)."
     ).tag(config=True)
 
+    repo_extension = Bool(
+        True,
+        config=True,
+        help="Load jupyterlab-d2l-ts from this repository's build/share/jupyter/labextensions "
+        "before the Jupyter data folders. False: only the data folders (sys.prefix, user, "
+        "system), as a pip-installed JupyterLab does (the wheel test).",
+    )
+
     @default("labextensions_path")
     def _labextensions_path(self):
         # Ours first, then every standard place (sys.prefix, user, system), like JupyterLab.
-        return [LOCAL_LABEXTENSIONS] + jupyter_path("labextensions")
+        standard = jupyter_path("labextensions")
+        return ([LOCAL_LABEXTENSIONS] if self.repo_extension else []) + standard
 
     @default("user_settings_dir")
     def _user_settings_dir(self):
@@ -118,8 +129,10 @@ class D2lLab(LabServerApp):
         (jupyter_server's own URLs hide a token that was given rather than generated.)"""
         server = self.serverapp
         parts = server._get_urlparts(include_token=False)
-        if server.token:
-            parts = parts._replace(query=urlencode({"token": server.token}))
+        # jupyter_server 2 keeps the token on its identity provider (a D2L_LAB_PYTHON environment).
+        token = getattr(getattr(server, "identity_provider", None), "token", None) or server.token
+        if token:
+            parts = parts._replace(query=urlencode({"token": token}))
         url = parts.geturl()
         local = parts._replace(netloc=f"127.0.0.1:{server.port}").geturl()
         also = f" (or {local})" if local != url and not server.sock else ""

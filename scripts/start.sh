@@ -6,6 +6,8 @@
 #   D2L_LAB_ROOT=dir         folder to serve (default: notebooks/)
 #   D2L_LAB_STATE_DIR=dir    settings and workspaces (default: .jupyter-local/)
 #   D2L_SKIP_SETUP=1         skip scripts/setup.sh (the browser tests, which build what they use)
+#   D2L_LAB_PYTHON=path      Python that runs the server (default Debian's /usr/bin/python3), e.g.
+#                            a virtual environment's, whose share/jupyter it then searches too
 # Arguments are Jupyter's own flags and win over these defaults, e.g.
 # `npm start -- --port=9000 --ip=0.0.0.0 --ServerApp.token=secret --ServerApp.log_level=DEBUG`.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -17,4 +19,4 @@ cd "$ROOT"
 export D2L_LAB_ROOT="${D2L_LAB_ROOT:-$ROOT/notebooks}"
 export D2L_LAB_STATE_DIR="${D2L_LAB_STATE_DIR:-$ROOT/.jupyter-local}"
 say "Starting JupyterLab"
-exec "$PY" jupyterlab-app/d2l_lab.py "$@"
+exec "${D2L_LAB_PYTHON:-$PY}" jupyterlab-app/d2l_lab.py "$@"
