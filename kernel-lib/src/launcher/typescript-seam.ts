@@ -27,10 +27,9 @@ export interface SeamOptions {
 
 /** `ts` with `createWatchCompilerHost` configured by `options`; every other export forwarded. */
 export function configuredTypeScript(ts: typeof TS, options: SeamOptions): typeof TS {
+  // Values, not getters: tslab reads `ts.…` thousands of times per cell (through its own getters).
   const configured: Record<string, unknown> = {};
-  for (const key of Object.keys(ts)) {
-    if (key !== "createWatchCompilerHost") Object.defineProperty(configured, key, { enumerable: true, get: () => ts[key as keyof typeof TS] });
-  }
+  for (const key of Object.keys(ts)) if (key !== "createWatchCompilerHost") configured[key] = ts[key as keyof typeof TS];
   const createProgram = options.lightBuilder ? lightBuilderProgram(ts, options.declarations) : undefined;
   const createWatchCompilerHost = (
     rootFiles: string[],
