@@ -8,9 +8,12 @@
  * Commands:
  *   d2l-tslab kernel --config-path FILE [--js]   what the kernelspec runs (as `tslab kernel`)
  *   d2l-tslab snapshot [--cwd DIR]               build the start-up snapshot for notebooks in DIR
+ *   d2l-tslab snapshot --check [--cwd DIR]       exit status 0 when it is up to date, else 1
  *
- * It runs tslab itself (the first node_modules/tslab from the notebook's folder upwards, else
- * the one beside d2l-ts), unchanged, with three differences:
+ * Like tslab, it lets the notebook's folder decide: when the folder sees another d2l-ts, that
+ * one's launcher runs (or, if it has none, tslab unchanged). It runs tslab itself (the first
+ * node_modules/tslab from the notebook's folder upwards, else the one beside d2l-ts), unchanged,
+ * with three differences:
  * - only the `node` global @types are loaded into every cell's program (D2L_KERNEL_TYPES, a comma
  *   list, or `*` for tslab's default of every @types package in sight);
  * - a lighter builder program (light-builder.ts);
@@ -25,9 +28,9 @@ import { startKernel } from "./kernel";
 import { buildSnapshot, buildSnapshotInBackground, followParent, runFromSnapshotInChild, snapshotIsFresh, snapshotPaths } from "./snapshot";
 import type { SnapshotState } from "./snapshot-types";
 import { createTrace } from "./trace";
-import { findTslab, TESTED_TSLAB_VERSION, type TslabInstall } from "./tslab-install";
+import { findTslab, localLauncher, TESTED_TSLAB_VERSION, type TslabInstall } from "./tslab-install";
 
-const USAGE = "usage: d2l-tslab kernel --config-path FILE [--js] | d2l-tslab snapshot [--cwd DIR]";
+const USAGE = "usage: d2l-tslab kernel --config-path FILE [--js] | d2l-tslab snapshot [--check] [--cwd DIR]";
 
 /** The global @types packages every cell's program loads (undefined: tslab's default, all). */
 export function globalTypes(env: NodeJS.ProcessEnv = process.env): string[] | undefined {
@@ -55,8 +58,13 @@ function configurable(tslab: TslabInstall, env: NodeJS.ProcessEnv): boolean {
 
 function runKernel(args: readonly string[], env: NodeJS.ProcessEnv): void {
   const { configPath, jsKernel } = kernelArgs(args);
+  const local = localLauncher(process.cwd(), __filename);
+  if (local && "main" in local) {
+    (require(local.main) as { main(args: readonly string[]): void }).main(args);
+    return;
+  }
   const tslab = findTslab(process.cwd());
-  if (!configurable(tslab, env)) {
+  if ((local && "plain" in local) || !configurable(tslab, env)) {
     startKernel({ tslab, configPath, jsKernel, trace: createTrace(env.D2L_KERNEL_TRACE) });
     return;
   }
@@ -96,6 +104,11 @@ function snapshotCommand(args: readonly string[]): number {
   const cwd = resolve(at >= 0 && args[at + 1] ? args[at + 1] : process.cwd());
   const tslab = findTslab(cwd);
   const types = globalTypes() ?? [];
+  if (args.includes("--check")) {
+    const fresh = snapshotIsFresh(snapshotPaths(tslab, types));
+    console.log(`d2l-tslab: start-up snapshot ${fresh ? "up to date" : "missing or out of date"}: ${snapshotPaths(tslab, types).blob}`);
+    return fresh ? 0 : 1;
+  }
   const started = Date.now();
   const failed = buildSnapshot(tslab, types, cwd);
   if (failed) {
