@@ -39,10 +39,15 @@ function fingerprint(file: string): string {
   return `${file}:${size}:${mtimeMs}`;
 }
 
+/** The snapshot's code is snapshot-entry.js; rebuilding it unchanged keeps the snapshot. */
+function entryDigest(): string {
+  return createHash("sha256").update(readFileSync(ENTRY)).digest("hex");
+}
+
 /** Where the snapshot for this Node, this tslab TypeScript, this launcher and these @types lives. */
 export function snapshotPaths(tslab: TslabInstall, types: readonly string[], folder = cacheFolder()): SnapshotPaths {
   const key = createHash("sha256")
-    .update([process.execPath, process.version, process.arch, process.versions.v8, fingerprint(ENTRY), fingerprint(tslab.typescriptFile), types.join(",")].join("\n"))
+    .update([process.execPath, process.version, process.arch, process.versions.v8, entryDigest(), fingerprint(tslab.typescriptFile), types.join(",")].join("\n"))
     .digest("hex")
     .slice(0, 20);
   const base = join(folder, `kernel-${key}`);
