@@ -99,8 +99,11 @@ function buildSnapshotHeap(): void {
   const state: SnapshotState = { ts, typescriptFile, declarations };
   const launcher = __filename;
   startupSnapshot.setDeserializeMainFunction(() => {
+    // A process started from a snapshot has no script in its argv; put the launcher's there, as
+    // a kernel started without the snapshot has it.
+    process.argv.splice(1, 0, join(dirname(launcher), "..", "..", "bin", "d2l-tslab.js"));
     const main = createRequire(launcher)("./main") as typeof import("./main");
-    main.runFromSnapshot(state, process.argv.slice(1));
+    main.runFromSnapshot(state, process.argv.slice(2));
   });
 }
 

@@ -112,6 +112,7 @@ export function buildSnapshot(tslab: TslabInstall, types: readonly string[], cwd
       },
       encoding: "utf8",
     });
+    if (built.error) return `node --build-snapshot could not start in ${cwd}: ${built.error.message}`;
     if (built.status !== 0) return `node --build-snapshot failed (status ${built.status}): ${built.stderr.trim().split("\n").slice(-3).join(" | ")}`;
     renameSync(partial.meta, paths.meta);
     renameSync(partial.blob, paths.blob);
