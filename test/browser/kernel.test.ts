@@ -48,6 +48,8 @@ describe("the tslab kernel in JupyterLab", () => {
     await page.keyboard.press("Escape");
     await page.evaluate(() => {
       const cell = (window as unknown as { jupyterapp: any }).jupyterapp.shell.currentWidget.content.activeCell;
+      cell.model.sharedModel.setSource("d2l.maskedSoftmax");
+      cell.editor.setCursorPosition({ line: 0, column: "d2l.maskedSoftmax".length });
       cell.editor.focus();
     });
     await page.keyboard.press("Shift+Tab");
