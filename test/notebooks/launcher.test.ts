@@ -107,3 +107,22 @@ describe("completion and inspection through d2l-tslab (from the snapshot)", () =
     expect(inspect.data["text/plain"]).toMatch(/11\.3/); // the doc comment names the book section
   });
 });
+
+describe.each([
+  ["from the start-up snapshot", {}, 2],
+  ["without the snapshot", { D2L_KERNEL_SNAPSHOT: "0" }, 1],
+])("the kernel's life through d2l-tslab %s", (_mode, env, processes) => {
+  it("is interrupted by Jupyter's SIGINT, works on, and ends with every process when killed", () => {
+    const out = execFileSync(PYTHON, [path.join(__dirname, "kernel_lifecycle.py"), "tslab", path.join(REPO_ROOT, "notebooks")], {
+      env: { ...process.env, ...kernelEnv(env) },
+      encoding: "utf8",
+    });
+    const result = JSON.parse(out) as { interrupt_status: string; after_interrupt: string; processes: number; left_after_kill: number };
+    expect(result.interrupt_status).toBe("error"); // tslab's reply to an interrupted cell
+    expect(result.after_interrupt).toBe("alive\n");
+    // From the snapshot the kernel is the launcher's child (tfjs's workers are threads, not processes).
+    expect(result.processes).toBe(processes);
+    expect(result.left_after_kill).toBe(0);
+  });
+});
+
