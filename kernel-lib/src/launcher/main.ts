@@ -13,12 +13,13 @@
  * Like tslab, it lets the notebook's folder decide: when the folder sees another d2l-ts, that
  * one's launcher runs (or, if it has none, tslab unchanged). It runs tslab itself (the first
  * node_modules/tslab from the notebook's folder upwards, else the one beside d2l-ts), unchanged,
- * with three differences:
+ * with four differences:
  * - only the `node` global @types are loaded into every cell's program (D2L_KERNEL_TYPES, a comma
  *   list, or `*` for tslab's default of every @types package in sight);
  * - a lighter builder program (light-builder.ts);
  * - a start-up snapshot with TypeScript loaded and the usual declarations parsed (snapshot.ts;
- *   D2L_KERNEL_SNAPSHOT=0 turns it off, D2L_KERNEL_CACHE moves its folder).
+ *   D2L_KERNEL_SNAPSHOT=0 turns it off, D2L_KERNEL_CACHE moves its folder);
+ * - d2l-ts loaded while the kernel waits for its first cell (kernel.ts; D2L_KERNEL_PRELOAD=0: not).
  * D2L_KERNEL_PLAIN=1 runs tslab exactly as `tslab kernel` (for comparison); so does a tslab
  * other than the tested 1.0.22. D2L_KERNEL_TRACE=FILE appends phase timestamps to FILE (trace.ts).
  */
@@ -36,6 +37,11 @@ const USAGE = "usage: d2l-tslab kernel --config-path FILE [--js] | d2l-tslab sna
 export function globalTypes(env: NodeJS.ProcessEnv = process.env): string[] | undefined {
   const value = env.D2L_KERNEL_TYPES ?? "node";
   return value.trim() === "*" ? undefined : value.split(",").map((t) => t.trim()).filter(Boolean);
+}
+
+/** Whether to load d2l-ts while the kernel waits for its first cell (D2L_KERNEL_PRELOAD=0: no). */
+function preload(env: NodeJS.ProcessEnv): boolean {
+  return env.D2L_KERNEL_PRELOAD !== "0";
 }
 
 interface KernelArgs {
@@ -65,7 +71,7 @@ function runKernel(args: readonly string[], env: NodeJS.ProcessEnv): void {
   }
   const tslab = findTslab(process.cwd());
   if ((local && "plain" in local) || !configurable(tslab, env)) {
-    startKernel({ tslab, configPath, jsKernel, trace: createTrace(env.D2L_KERNEL_TRACE) });
+    startKernel({ tslab, configPath, jsKernel, trace: createTrace(env.D2L_KERNEL_TRACE), preload: false });
     return;
   }
   const types = globalTypes(env);
@@ -80,7 +86,7 @@ function runKernel(args: readonly string[], env: NodeJS.ProcessEnv): void {
   }
   const trace = createTrace(env.D2L_KERNEL_TRACE);
   const ts = require(tslab.typescriptFile) as typeof TS;
-  startKernel({ tslab, configPath, jsKernel, trace, typescript: { ts, seam: { types, lightBuilder: true } } });
+  startKernel({ tslab, configPath, jsKernel, trace, typescript: { ts, seam: { types, lightBuilder: true } }, preload: preload(env) });
   if (useSnapshot) setTimeout(() => buildSnapshotInBackground(require.resolve("../../bin/d2l-tslab.js"), process.cwd()), 2000).unref();
 }
 
@@ -96,7 +102,7 @@ export function runFromSnapshot(state: SnapshotState, args: readonly string[]): 
   const same = tslab.typescriptFile === state.typescriptFile && tslab.version === TESTED_TSLAB_VERSION;
   const ts = same ? state.ts : (require(tslab.typescriptFile) as typeof TS);
   const seam = { types: globalTypes(env), lightBuilder: true, declarations: same ? state.declarations : undefined };
-  startKernel({ tslab, configPath, jsKernel, trace, typescript: { ts, seam } });
+  startKernel({ tslab, configPath, jsKernel, trace, typescript: { ts, seam }, preload: preload(env) });
 }
 
 function snapshotCommand(args: readonly string[]): number {
