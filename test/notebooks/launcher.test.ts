@@ -65,6 +65,9 @@ describe.each([
     const events = traceOf(trace);
     const deserialised = events.some((e) => e.event === "snapshot deserialised");
     expect(deserialised).toBe(tag === "warm");
+    // d2l-ts was loaded while the kernel waited for its first cell.
+    const preloaded = events.findIndex((e) => e.event === "d2l-ts preloaded");
+    expect(preloaded).toBeGreaterThan(events.findIndex((e) => e.event === "sockets bound"));
     // From the snapshot, the declarations d2l-ts needs were parsed ahead (hits of its cache).
     const compiled = events.filter((e) => e.event === "compile end");
     expect(compiled.length).toBe(2);
