@@ -99,6 +99,9 @@ function buildSnapshotHeap(): void {
   const state: SnapshotState = { ts, typescriptFile, declarations };
   const launcher = __filename;
   startupSnapshot.setDeserializeMainFunction(() => {
+    // Node 20 deletes Error.stackTraceLimit while it builds a snapshot and does not restore it,
+    // so errors in a kernel started from one would have no stack frames; put back V8's default.
+    if (typeof Error.stackTraceLimit !== "number") Error.stackTraceLimit = 10;
     // A process started from a snapshot has no script in its argv; put the launcher's there, as
     // a kernel started without the snapshot has it.
     process.argv.splice(1, 0, join(dirname(launcher), "..", "..", "bin", "d2l-tslab.js"));
