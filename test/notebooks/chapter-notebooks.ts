@@ -11,6 +11,7 @@ export const REQUIRED_NOTEBOOKS = [
   "attention-pooling.ipynb",
   "attention-scoring-functions.ipynb",
   "multi-head-attention-and-masks.ipynb",
+  "bahdanau-attention.ipynb",
 ];
 
 /** Paths relative to notebooks/, sorted, checkpoints excluded. */
