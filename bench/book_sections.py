@@ -1,12 +1,14 @@
-"""Writes the book's PyTorch sections 11.2 and 11.3 as Python notebooks for the end-to-end timing
-of bench/run.mjs (executed with ipykernel, like d2l.ai's own notebooks).
+"""Writes the book's PyTorch sections 11.2, 11.3 and 11.4 as Python notebooks for the end-to-end
+timing of bench/run.mjs (executed with ipykernel, like d2l.ai's own notebooks).
 
 The cells follow the sections' PyTorch code cell by cell (data, pooling, plots, heatmaps,
-training), on the definitions of reference/book_torch.py and with matplotlib figures rendered as SVG as
-d2l.ai does. The `d2l` package itself is not installable here; its two plotting helpers the
-sections use are restated in the first cell.
+training), on the definitions of reference/book_torch.py and reference/book_seq2seq_torch.py and
+with matplotlib figures rendered as SVG as d2l.ai does. The `d2l` package itself is not
+installable here; the plotting helpers the sections use are restated in the first cell, and for
+11.4 the book's `Trainer.fit` with its live `ProgressBoard` (every averaged point redraws the
+figure, as the book's training shows it).
 
-    /usr/bin/python3 bench/book_sections.py OUT_DIR    # writes OUT_DIR/book-11.2.ipynb, book-11.3.ipynb
+    /usr/bin/python3 bench/book_sections.py OUT_DIR    # writes OUT_DIR/book-11.2.ipynb, book-11.3.ipynb, book-11.4.ipynb
 """
 import json
 import os
@@ -149,6 +151,103 @@ assert attention(queries, keys, values, valid_lens).shape == (2, 1, 4)
     "show_heatmaps(attention.attention_weights.reshape((1, 1, 2, 10)), xlabel='Keys', ylabel='Queries')",
 ]
 
+SETUP_11_4 = SETUP + f"""
+import os
+# Debian's torch runs one intra-op thread by default; d2l-ts uses every core: torch at its best.
+torch.set_num_threads(os.cpu_count())
+from IPython import display
+import book_seq2seq_torch as s2s
+# The corpus d2l-ts ships (d2l.MTFraEng reads it by default); the book downloads its own fra.txt.
+CORPUS = {os.path.join(os.path.dirname(REFERENCE_DIR), "kernel-lib", "data", "fra-eng", "fra.txt")!r}
+
+class ProgressBoard:
+    \"\"\"d2l.ProgressBoard.draw (3.2): averages every `every_n` points of a label and redraws the figure.\"\"\"
+    def __init__(self, xlim, figsize=(3.5, 2.5)):
+        self.xlim, self.figsize, self.raw_points, self.data, self.fig = xlim, figsize, {{}}, {{}}, None
+
+    def draw(self, x, y, label, every_n=1):
+        points, line = self.raw_points.setdefault(label, []), self.data.setdefault(label, [])
+        points.append((x, y))
+        if len(points) != every_n:
+            return
+        line.append((sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points)))
+        points.clear()
+        if self.fig is None:
+            self.fig = plt.figure(figsize=self.figsize)
+        plt_lines = [plt.plot([p[0] for p in v], [p[1] for p in v], linestyle=ls, color=color)[0]
+                     for v, ls, color in zip(self.data.values(), ['-', '--'], ['C0', 'C1'])]
+        axes = plt.gca()
+        axes.set_xlim(self.xlim)
+        axes.set_xlabel('epoch')
+        axes.legend(plt_lines, list(self.data))
+        display.display(self.fig)
+        display.clear_output(wait=True)
+
+def fit(model, data, max_epochs, gradient_clip_val):
+    \"\"\"d2l.Trainer(max_epochs, gradient_clip_val).fit(model, data) (3.2, 9.5), plotting as Module.plot does.\"\"\"
+    board = ProgressBoard(xlim=[0, max_epochs])
+    train_dataloader, val_dataloader = data.train_dataloader(), data.val_dataloader()
+    num_train_batches, num_val_batches = len(train_dataloader), len(val_dataloader)
+    optim = model.configure_optimizers()
+    train_batch_idx = 0
+    for epoch in range(max_epochs):
+        model.train()
+        for batch in train_dataloader:
+            loss = s2s.train_step(model, optim, batch, gradient_clip_val)
+            train_batch_idx += 1
+            board.draw(train_batch_idx / num_train_batches, loss.item(), 'train_loss', every_n=int(num_train_batches / 2))
+        model.eval()
+        for batch in val_dataloader:
+            with torch.no_grad():
+                board.draw(epoch + 1, model.validation_step(batch).item(), 'val_loss', every_n=int(num_val_batches / 1))
+    return board
+"""
+
+SECTION_11_4 = [
+    SETUP_11_4,
+    """
+vocab_size, embed_size, num_hiddens, num_layers = 10, 8, 16, 2
+batch_size, num_steps = 4, 7
+encoder = s2s.Seq2SeqEncoder(vocab_size, embed_size, num_hiddens, num_layers)
+decoder = s2s.Seq2SeqAttentionDecoder(vocab_size, embed_size, num_hiddens, num_layers)
+X = torch.zeros((batch_size, num_steps), dtype=torch.long)
+state = decoder.init_state(encoder(X), None)
+output, state = decoder(X, state)
+assert output.shape == (batch_size, num_steps, vocab_size)
+assert state[0].shape == (batch_size, num_steps, num_hiddens)
+assert state[1][0].shape == (batch_size, num_hiddens)
+""",
+    """
+torch.manual_seed(0)
+data = s2s.MTFraEng(batch_size=128, path=CORPUS)
+embed_size, num_hiddens, num_layers, dropout = 256, 256, 2, 0.2
+encoder = s2s.Seq2SeqEncoder(len(data.src_vocab), embed_size, num_hiddens, num_layers, dropout)
+decoder = s2s.Seq2SeqAttentionDecoder(len(data.tgt_vocab), embed_size, num_hiddens, num_layers, dropout)
+model = s2s.Seq2Seq(encoder, decoder, tgt_pad=data.tgt_vocab['<pad>'], lr=0.005)
+board = fit(model, data, max_epochs=30, gradient_clip_val=1)
+""",
+    """
+engs = ['go .', 'i lost .', 'he\\'s calm .', 'i\\'m home .']
+fras = ['va !', 'j\\'ai perdu .', 'il est calme .', 'je suis chez moi .']
+preds, _ = model.predict_step(data.build(engs, fras), data.num_steps)
+for en, fr, p in zip(engs, fras, preds):
+    translation = []
+    for token in data.tgt_vocab.to_tokens(p):
+        if token == '<eos>':
+            break
+        translation.append(token)
+    print(f'{en} => {translation}, bleu,'
+          f'{s2s.bleu(" ".join(translation), fr, k=2):.3f}')
+""",
+    """
+_, dec_attention_weights = model.predict_step(data.build([engs[-1]], [fras[-1]]), data.num_steps, True)
+attention_weights = torch.cat([step[0][0][0] for step in dec_attention_weights], 0)
+attention_weights = attention_weights.reshape((1, 1, -1, data.num_steps))
+# Plus one to include the end-of-sequence token
+show_heatmaps(attention_weights[:, :, :, :len(engs[-1].split()) + 1], xlabel='Key positions', ylabel='Query positions')
+""",
+]
+
 
 def notebook(cells):
     return {
@@ -165,7 +264,7 @@ def notebook(cells):
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    for name, cells in (("book-11.2.ipynb", SECTION_11_2), ("book-11.3.ipynb", SECTION_11_3)):
+    for name, cells in (("book-11.2.ipynb", SECTION_11_2), ("book-11.3.ipynb", SECTION_11_3), ("book-11.4.ipynb", SECTION_11_4)):
         with open(os.path.join(out, name), "w") as f:
             json.dump(notebook(cells), f, indent=1)
         print(os.path.join(out, name))

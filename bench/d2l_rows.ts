@@ -12,6 +12,7 @@ import { join } from "node:path";
 // The built package through its package.json ("main": dist/index.js), as users load it; by path,
 // so that it does not depend on npm's workspace link.
 import * as d2l from "../kernel-lib";
+import { seq2seqEpoch, type Seq2SeqEpochRow } from "./d2l_seq2seq";
 
 const tf = d2l.tf;
 type Tensor = d2l.tf.Tensor;
@@ -105,6 +106,8 @@ function workload(row: Row): Workload {
         },
       };
     }
+    case "seq2seq_attention_epoch":
+      return seq2seqEpoch(row as unknown as Seq2SeqEpochRow);
     default:
       throw new Error(`d2l_rows: unknown row "${row.id}"`);
   }

@@ -16,6 +16,7 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
 import book_torch as book  # noqa: E402
+import torch_seq2seq  # noqa: E402
 
 
 def blas_in_use():
@@ -99,6 +100,8 @@ def workload(row):
             model = book.NWKernelRegression(data.x_train, data.y_train, lr=row["lr"])
             book.Trainer(max_epochs=row["epochs"]).fit(model, data)
         return train
+    if rid == "seq2seq_attention_epoch":
+        return torch_seq2seq.epoch_workload(row)
     raise SystemExit(f"torch_rows: unknown row {rid!r}")
 
 

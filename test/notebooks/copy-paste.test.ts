@@ -19,6 +19,19 @@ const TSC = path.join(REPO_ROOT, "node_modules", ".bin", "tsc");
 const notebooks = chapterNotebooks();
 const scripts = new Map<string, string>();
 
+/**
+ * A notebook's time limit in plain Node: 180 s, plus the limits its long cells declare for the
+ * kernels (`"d2l-ts": {"timeout": SEC}` in a cell's metadata, as run_notebook.py reads it).
+ */
+function budgetMs(relative: string): number {
+  const declared = readNotebook(relative).cells.map((cell) => {
+    const timeout = (cell.metadata["d2l-ts"] as { timeout?: unknown } | undefined)?.timeout;
+    return typeof timeout === "number" && timeout > 0 ? timeout : 0;
+  });
+  return (180 + declared.reduce((a, b) => a + b, 0)) * 1000;
+}
+const longestBudgetMs = Math.max(...notebooks.map(budgetMs));
+
 beforeAll(() => {
   for (const relative of notebooks) {
     const { text } = notebookToScript(readNotebook(relative), `notebooks/${relative}`);
@@ -31,7 +44,7 @@ beforeAll(() => {
 
 describe("notebook code as a plain Node script", () => {
   it.each(notebooks)("%s runs in plain Node with a clean stderr", async (relative) => {
-    const result = await run(TSX, [scripts.get(relative)!], 180_000);
+    const result = await run(TSX, [scripts.get(relative)!], budgetMs(relative));
     expect(result.stderr, `stderr of ${relative}`).toBe("");
     expect(result.code, `exit code of ${relative}`).toBe(0);
     expect(result.stdout.length).toBeGreaterThan(0);
@@ -39,7 +52,7 @@ describe("notebook code as a plain Node script", () => {
     const code = readFileSync(scripts.get(relative)!, "utf8");
     if (/d2l\.showHeatmaps\(/.test(code)) expect(result.stdout, "heatmap summaries").toMatch(/^Heatmaps? /m);
     if (/d2l\.(plot|plotPanels)\(/.test(code)) expect(result.stdout, "plot summaries").toMatch(/^Plot /m);
-  }, 200_000);
+  }, longestBudgetMs + 20_000);
 
   it("type-checks under strict settings", async () => {
     const config = {

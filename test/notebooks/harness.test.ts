@@ -76,6 +76,17 @@ describe("run_notebook.py with the tslab kernel", () => {
     await expect(executeNotebook(file)).rejects.toThrow(/cell 0[^]*validLens must be positive/);
   });
 
+  it("gives a cell the longer time limit its metadata declares, and the others the run's limit", async () => {
+    const wait = "await new Promise((resolve) => setTimeout(resolve, 4000));";
+    const declared = notebookFromSources([wait, "console.log('after the long cell');"]);
+    declared.cells[0]!.metadata = { "d2l-ts": { timeout: 60 } };
+    const nb = await executeNotebook(writeArtifactNotebook("harness-cell-timeout", declared), { timeoutSeconds: 2 });
+    expect(stdoutOf(codeCells(nb)[1]!)).toBe("after the long cell\n");
+
+    const undeclared = writeArtifactNotebook("harness-cell-timeout-exceeded", notebookFromSources([wait]));
+    await expect(executeNotebook(undeclared, { timeoutSeconds: 2 })).rejects.toThrow(/cell timed out/);
+  });
+
   it("fails an aborted request and names the cell (tslab aborts requests after an error)", () => {
     expect(cellProblem({ status: "abort" }, [], false)).toMatch(/^nb\.ipynb: cell 3 was aborted by the kernel/);
     expect(cellProblem({ status: "ok" }, [{ output_type: "stream", name: "stdout", text: "fine\n" }], false)).toBeNull();

@@ -22,7 +22,9 @@ Options:
                    check that it shows every SVG figure (the static fallback)
   --json           print the executed notebook (one notebook only) as JSON on stdout; status
                    lines then go to stderr
-  --timeout SEC    per-cell timeout (default 120)
+  --timeout SEC    per-cell timeout (default 120); a cell whose metadata says
+                   `"d2l-ts": {"timeout": SEC}` (a training that runs for minutes) gets that
+                   many seconds instead, when more
   --kernel NAME    kernel to use (default: tslab)
   --cell-times     print each code cell's wall time, and the kernel's start and shutdown times
   --check-figures  fail when a figure output lacks one of its three representations
@@ -173,6 +175,15 @@ async def collect_late_outputs(client: NotebookClient, cell, cell_index: int, ti
             return late
 
 
+def cell_timeout(cell, default: int) -> int:
+    """The cell's time limit in seconds: its own `"d2l-ts": {"timeout": SEC}` when larger than
+    the run's default (long trainings declare their budget in the notebook), else the default."""
+    declared = cell.get("metadata", {}).get("d2l-ts", {}).get("timeout")
+    if isinstance(declared, bool) or not isinstance(declared, (int, float)) or declared <= 0:
+        return default
+    return max(default, int(declared))
+
+
 def execute(nb, nb_path: Path, kernel: str, timeout: int, check_figures: bool, cell_log=None, late_outputs: bool = False):
     """Runs the notebook `nb` (read from nb_path) in place; returns (seconds, code cells run,
     outputs collected after their cell's idle status — only with `late_outputs`).
@@ -193,7 +204,7 @@ def execute(nb, nb_path: Path, kernel: str, timeout: int, check_figures: bool, c
     async def on_cell_executed(cell, cell_index, execute_reply):
         nonlocal late_total
         if late_outputs and execute_reply["content"].get("status") == "ok":
-            late_total += await collect_late_outputs(client, cell, cell_index, timeout)
+            late_total += await collect_late_outputs(client, cell, cell_index, cell_timeout(cell, timeout))
         phases["last cell done"] = time.monotonic()
         if cell_log is not None and cell_index in cell_started:
             elapsed = time.monotonic() - cell_started[cell_index]
@@ -209,6 +220,7 @@ def execute(nb, nb_path: Path, kernel: str, timeout: int, check_figures: bool, c
         nb,
         kernel_name=kernel,
         timeout=timeout,
+        timeout_func=lambda cell: cell_timeout(cell, timeout),
         # The kernel's working directory is the notebook's folder, as in JupyterLab: tslab takes
         # it as the root for module resolution (bare names resolve through node_modules above).
         resources={"metadata": {"path": str(nb_path.parent.resolve())}},
@@ -224,7 +236,7 @@ def execute(nb, nb_path: Path, kernel: str, timeout: int, check_figures: bool, c
     except NotebookFailure as e:
         raise NotebookFailure(str(e)) from None
     except CellTimeoutError as e:
-        raise NotebookFailure(f"{shown}: a cell timed out after {timeout} s: {e}") from None
+        raise NotebookFailure(f"{shown}: a cell timed out (limit {timeout} s, or its own d2l-ts timeout): {e}") from None
     except DeadKernelError as e:
         raise NotebookFailure(f"{shown}: the kernel died: {e}") from None
     except CellExecutionError as e:  # only if a hook did not catch it first

@@ -79,6 +79,20 @@ describe("SVG fallback", () => {
     expect(upright(numbers.svg)).toEqual(["Queries"]);
   });
 
+  it("keeps the y label clear of token tick labels with wide glyphs (11.4's <eos>)", () => {
+    const doc = parseSvg(
+      heatmapFigure([[attention(3, 2)]], { xlabel: "Source", ylabel: "Generated tokens (queries)", yTickLabels: ["je", "moi", "<eos>"] }).svg,
+    );
+    const all = Array.from(doc.getElementsByTagName("text"));
+    const eos = all.find((t) => t.textContent === "<eos>")!;
+    const label = all.find((t) => t.textContent === "Generated tokens (queries)")!;
+    // "<eos>" in DejaVu Sans at 10 pt: advances 0.838 + 0.615 + 0.612 + 0.521 + 0.838 em.
+    const eosLeft = Number(eos.getAttribute("x")) - 34.24;
+    const labelX = Number(/translate\(([\d.]+) /.exec(label.getAttribute("transform")!)![1]);
+    // The upright label's descenders reach 0.236 em to the right of its baseline.
+    expect(labelX + 2.36).toBeLessThan(eosLeft);
+  });
+
   it("keeps the SVG parsable when a label holds characters XML forbids", () => {
     const f = plotFigure([0, 1], [0, 1], { xlabel: "bell\u0007 nul\u0000 lone\ud800 ok", legend: ["a\u001bb"] });
     const doc = parseSvg(f.svg);
