@@ -24,7 +24,7 @@ import { MultiHeadAttention } from "../layers/multi-head-attention";
 import { PositionalEncoding } from "../layers/positional-encoding";
 import { AddNorm, PositionWiseFFN } from "../layers/transformer-blocks";
 import { AttentionDecoder } from "./encoder-decoder";
-import { checkHiddens, checkTokenIds, checkTransformerSizes } from "./transformer-encoder";
+import { checkEvenHiddens, checkHiddens, checkTokenIds, checkTransformerSizes } from "./transformer-encoder";
 
 /**
  * The state of the Transformer decoder (section 11.7), the book's list:
@@ -68,33 +68,35 @@ interface CheckedState {
 }
 
 /**
- * Checks `state` (from `TransformerDecoder.initState` of a decoder like this one) for inputs of
- * batch size `batch`; `blocks` are the indices of `state[2]` to check.
+ * Checks `state` (from `TransformerDecoder.initState` of a decoder like this one) for inputs `X`
+ * of shape `xShape` (batch first); `blocks` are the indices of `state[2]` to check.
  */
-function checkState(fn: string, state: unknown, numHiddens: number, numBlks: number | null, batch: number, blocks: readonly number[]): CheckedState {
+function checkState(fn: string, state: unknown, numHiddens: number, numBlks: number | null, xShape: readonly number[], blocks: readonly number[]): CheckedState {
   if (!Array.isArray(state) || state.length !== 3) {
     fail(fn, "state", "[encOutputs, encValidLens, keyValues] (from TransformerDecoder.initState)", describe(state));
   }
   const encOutputs = checkHiddens(fn, "state[0]", state[0], numHiddens);
-  if (encOutputs.shape[0] !== batch) {
-    fail(fn, "state[0]", `encoder outputs of batch size ${batch}, as X`, `shape ${formatShape(encOutputs.shape)}`);
+  const batch = encOutputs.shape[0];
+  if (xShape[0] !== batch) {
+    fail(fn, "X", `of batch size ${batch}, as the encoder outputs state[0] of shape ${formatShape(encOutputs.shape)}`, `shape ${formatShape(xShape)}`);
   }
   const encValidLens = checkEncValidLens(fn, "state[1]", state[1], batch, encOutputs.shape[1]);
   const keyValues = state[2] as unknown;
-  const count = numBlks === null ? "one entry per block" : `numBlks = ${numBlks} entries`;
-  if (!Array.isArray(keyValues) || (numBlks !== null && keyValues.length !== numBlks) || blocks.some((i) => i >= keyValues.length)) {
-    fail(fn, "state[2]", `an array of ${count}, each null or a block's cached inputs`, describe(keyValues));
+  const entries = Array.isArray(keyValues) ? `an array of ${keyValues.length} entries` : describe(keyValues);
+  const perBlock = numBlks === null ? "one entry per block" : `numBlks = ${numBlks} entries`;
+  if (!Array.isArray(keyValues) || (numBlks !== null && keyValues.length !== numBlks)) {
+    fail(fn, "state[2]", `an array of ${perBlock}, each null or a block's cached inputs`, entries);
   }
+  const missing = blocks.find((i) => i >= keyValues.length);
+  if (missing !== undefined) fail(fn, "state[2]", `an array with an entry for block i = ${missing}`, entries);
   let seen: number | null = null;
   for (const i of blocks) {
     const cached = keyValues[i] as unknown;
-    const steps = cached === null ? 0 : checkHiddens(fn, `state[2][${i}]`, cached, numHiddens).shape[1];
-    if (cached !== null && (cached as tf.Tensor).shape[0] !== batch) {
-      fail(fn, `state[2][${i}]`, `cached inputs of batch size ${batch}, as X`, `shape ${formatShape((cached as tf.Tensor).shape)}`);
-    }
-    if (seen !== null && steps !== seen) {
-      fail(fn, `state[2][${i}]`, `the same number of cached steps as block ${blocks[0]} (${seen})`, cached === null ? "null" : `shape ${formatShape((cached as tf.Tensor).shape)}`);
-    }
+    const arg = `state[2][${i}]`;
+    const steps = cached === null ? 0 : checkHiddens(fn, arg, cached, numHiddens).shape[1];
+    const shape = cached === null ? "null" : `shape ${formatShape((cached as tf.Tensor).shape)}`;
+    if (cached !== null && (cached as tf.Tensor).shape[0] !== batch) fail(fn, arg, `cached inputs of batch size ${batch}, as X`, shape);
+    if (seen !== null && steps !== seen) fail(fn, arg, `the same number of cached steps as block ${blocks[0]} (${seen})`, shape);
     seen = steps;
   }
   return { encOutputs, encValidLens, keyValues: keyValues as Array<tf.Tensor3D | null> };
@@ -151,7 +153,7 @@ export class TransformerDecoderBlock extends Layer {
   forward(X: tf.Tensor, state: TransformerDecoderState): [tf.Tensor3D, TransformerDecoderState] {
     const fn = "TransformerDecoderBlock.forward";
     const x = checkHiddens(fn, "X", X, this.numHiddens);
-    const { encOutputs, encValidLens, keyValues } = checkState(fn, state, this.numHiddens, null, x.shape[0], [this.i]);
+    const { encOutputs, encValidLens, keyValues } = checkState(fn, state, this.numHiddens, null, x.shape, [this.i]);
     const cached = keyValues[this.i];
     const [batch, steps] = x.shape;
     const past = cached === null ? 0 : cached.shape[1];
@@ -204,6 +206,7 @@ export class TransformerDecoder extends AttentionDecoder<TransformerDecoderState
     const name = "TransformerDecoder";
     expectInteger(name, "vocabSize", vocabSize, 1);
     checkTransformerSizes(name, numHiddens, ffnNumHiddens, numHeads, dropout);
+    checkEvenHiddens(name, numHiddens);
     this.numHiddens = numHiddens;
     this.numBlks = expectInteger(name, "numBlks", numBlks, 1);
     this.embedding = new Embedding(vocabSize, numHiddens);
@@ -229,7 +232,7 @@ export class TransformerDecoder extends AttentionDecoder<TransformerDecoderState
     const fn = "TransformerDecoder.forward";
     const { ids, shape } = checkTokenIds(fn, X, this.embedding.vocabSize);
     const blocks = this.blks.map((blk) => blk.i);
-    const { keyValues } = checkState(fn, state, this.numHiddens, this.numBlks, shape[0], blocks);
+    const { keyValues } = checkState(fn, state, this.numHiddens, this.numBlks, shape, blocks);
     const past = keyValues[0] === null ? 0 : keyValues[0].shape[1];
     const maxLen = this.posEncoding.P.shape[1];
     if (past + shape[1] > maxLen) {

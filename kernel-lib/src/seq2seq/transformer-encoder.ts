@@ -11,8 +11,8 @@ import { AddNorm, PositionWiseFFN } from "../layers/transformer-blocks";
 import { Encoder } from "./encoder-decoder";
 
 /**
- * Checks the sizes every Transformer class of 11.7 takes: `numHiddens` even (the positional
- * encoding pairs sine and cosine columns) and divisible by `numHeads`, `dropout` in [0, 1).
+ * Checks the sizes every Transformer class of 11.7 takes: `numHiddens` divisible by `numHeads`,
+ * `dropout` in [0, 1).
  */
 export function checkTransformerSizes(name: string, numHiddens: number, ffnNumHiddens: number, numHeads: number, dropout: number): void {
   expectInteger(name, "numHiddens", numHiddens, 1);
@@ -22,6 +22,11 @@ export function checkTransformerSizes(name: string, numHiddens: number, ffnNumHi
     fail(name, "numHeads", `a divisor of numHiddens = ${numHiddens} (each head gets numHiddens / numHeads features)`, String(numHeads));
   }
   expectProbability(name, "dropout", dropout);
+}
+
+/** The positional encoding of a Transformer's encoder and decoder pairs sine and cosine columns. */
+export function checkEvenHiddens(name: string, numHiddens: number): void {
+  if (numHiddens % 2 !== 0) fail(name, "numHiddens", "even (the positional encoding pairs sine and cosine columns)", String(numHiddens));
 }
 
 /**
@@ -114,6 +119,7 @@ export class TransformerEncoder extends Encoder<tf.Tensor3D> {
     const name = "TransformerEncoder";
     expectInteger(name, "vocabSize", vocabSize, 1);
     checkTransformerSizes(name, numHiddens, ffnNumHiddens, numHeads, dropout);
+    checkEvenHiddens(name, numHiddens);
     expectInteger(name, "numBlks", numBlks, 1);
     this.numHiddens = numHiddens;
     this.embedding = new Embedding(vocabSize, numHiddens);
