@@ -2,7 +2,7 @@
 export { D2lArgumentError, checkShape, checkLen } from "./check";
 export { seed, nextSeed, rand, randn, normal, arange } from "./random";
 export { AttentionMask, causalMask, paddingMask, type ValidLens } from "./masks";
-export { maskedSoftmax } from "./masked-softmax";
+export { maskedSoftmax, type MaskedSoftmaxOptions } from "./masked-softmax";
 export { useBackend, type BackendName } from "./backend";
 export { crossEntropy, type CrossEntropyReduction } from "./cross-entropy";
 export {

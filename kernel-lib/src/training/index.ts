@@ -2,7 +2,7 @@
 export { Module, type ModuleOptions } from "./module";
 export { DataModule } from "./data-module";
 export { TensorLoader, type Batch, type DataLoader } from "./tensor-loader";
-export { Trainer, type TrainerOptions } from "./trainer";
+export { Trainer, TrainingRun, type TrainerOptions } from "./trainer";
 export { SGD } from "./sgd";
 export { type Optimizer, type Gradients } from "./optimizer";
 export { Adam, type AdamOptions } from "./adam";
