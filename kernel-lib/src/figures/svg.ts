@@ -78,10 +78,41 @@ export function svgDocument(widthPt: number, heightPt: number, body: string[], t
   );
 }
 
-/** Rough width of `s` in points at `size` (DejaVu Sans averages ~0.6 em per character); used
- * only to leave room for labels, never to clip them. */
+/**
+ * Advance widths (em) of DejaVu Sans, the font of every label, for the printable ASCII characters
+ * U+0020 … U+007E, read from DejaVuSans.ttf. Tokens such as `<pad>` are far wider than an
+ * average of 0.6 em per character suggests (`<` and `>` are 0.84 em), which made rotated axis
+ * labels run into tick labels.
+ */
+const ASCII_WIDTHS = [
+  0.318, 0.401, 0.46, 0.838, 0.636, 0.95, 0.78, 0.275, 0.39, 0.39, 0.5, 0.838, 0.318, 0.361, 0.318, 0.337,
+  0.636, 0.636, 0.636, 0.636, 0.636, 0.636, 0.636, 0.636, 0.636, 0.636, 0.337, 0.337, 0.838, 0.838, 0.838, 0.531,
+  1.0, 0.684, 0.686, 0.698, 0.77, 0.632, 0.575, 0.775, 0.752, 0.295, 0.295, 0.656, 0.557, 0.863, 0.748, 0.787,
+  0.603, 0.787, 0.695, 0.635, 0.611, 0.732, 0.684, 0.989, 0.685, 0.611, 0.685, 0.39, 0.337, 0.39, 0.838, 0.5,
+  0.5, 0.613, 0.635, 0.55, 0.635, 0.615, 0.352, 0.635, 0.634, 0.278, 0.278, 0.579, 0.278, 0.974, 0.634, 0.612,
+  0.635, 0.635, 0.411, 0.521, 0.392, 0.634, 0.592, 0.818, 0.592, 0.592, 0.525, 0.636, 0.337, 0.636, 0.838,
+];
+
+/** East Asian wide characters (CJK, Hangul, full-width forms) and emoji: about one em each. */
+function isWide(code: number): boolean {
+  return (
+    (code >= 0x1100 && code <= 0x115f) || (code >= 0x2e80 && code <= 0xa4cf) || (code >= 0xac00 && code <= 0xd7a3) ||
+    (code >= 0xf900 && code <= 0xfaff) || (code >= 0xff00 && code <= 0xff60) || code >= 0x1f000
+  );
+}
+
+/**
+ * Width of `s` in points at `size`, as DejaVu Sans sets it: exact advances for ASCII, 0.65 em for
+ * other letters (accented Latin, Greek and Cyrillic average 0.61–0.72 em), 1 em for wide
+ * characters. Used to make room for tick labels and legends.
+ */
 export function textWidth(s: string, size = FONT.size): number {
-  return s.length * size * 0.6;
+  let em = 0;
+  for (const ch of s) {
+    const code = ch.codePointAt(0)!;
+    em += code >= 0x20 && code <= 0x7e ? ASCII_WIDTHS[code - 0x20] : isWide(code) ? 1 : 0.65;
+  }
+  return em * size;
 }
 
 /** `s` broken at spaces into lines of at most `width` points (a word longer than that stays whole). */
