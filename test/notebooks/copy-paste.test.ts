@@ -29,17 +29,29 @@ beforeAll(() => {
   }
 });
 
+/**
+ * How long a notebook's script may run: 180 s, or more for a notebook that trains a model and
+ * declares its longest cell's limit, `"d2l-ts": {"cellTimeoutSeconds": N}` (the same limit the
+ * kernel runs get from run_notebook.py), plus the 180 s for the rest.
+ */
+function scriptTimeoutMs(relative: string): number {
+  const declared = (readNotebook(relative).metadata["d2l-ts"] as { cellTimeoutSeconds?: number } | undefined)?.cellTimeoutSeconds;
+  return (180 + (declared ?? 0)) * 1000;
+}
+
 describe("notebook code as a plain Node script", () => {
-  it.each(notebooks)("%s runs in plain Node with a clean stderr", async (relative) => {
-    const result = await run(TSX, [scripts.get(relative)!], 180_000);
-    expect(result.stderr, `stderr of ${relative}`).toBe("");
-    expect(result.code, `exit code of ${relative}`).toBe(0);
-    expect(result.stdout.length).toBeGreaterThan(0);
-    // Outside a kernel each figure prints its text summary instead.
-    const code = readFileSync(scripts.get(relative)!, "utf8");
-    if (/d2l\.showHeatmaps\(/.test(code)) expect(result.stdout, "heatmap summaries").toMatch(/^Heatmaps? /m);
-    if (/d2l\.(plot|plotPanels)\(/.test(code)) expect(result.stdout, "plot summaries").toMatch(/^Plot /m);
-  }, 200_000);
+  for (const relative of notebooks) {
+    it(`${relative} runs in plain Node with a clean stderr`, async () => {
+      const result = await run(TSX, [scripts.get(relative)!], scriptTimeoutMs(relative));
+      expect(result.stderr, `stderr of ${relative}`).toBe("");
+      expect(result.code, `exit code of ${relative}`).toBe(0);
+      expect(result.stdout.length).toBeGreaterThan(0);
+      // Outside a kernel each figure prints its text summary instead.
+      const code = readFileSync(scripts.get(relative)!, "utf8");
+      if (/d2l\.showHeatmaps\(/.test(code)) expect(result.stdout, "heatmap summaries").toMatch(/^Heatmaps? /m);
+      if (/d2l\.(plot|plotPanels)\(/.test(code)) expect(result.stdout, "plot summaries").toMatch(/^Plot /m);
+    }, scriptTimeoutMs(relative) + 20_000);
+  }
 
   it("type-checks under strict settings", async () => {
     const config = {

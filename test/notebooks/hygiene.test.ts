@@ -68,6 +68,14 @@ describe("committed notebooks", () => {
       expect(String(reason)).not.toMatch(/\n/);
     });
 
+    it("declares a longer cell timeout, if it needs one, as whole seconds between 120 and 3600", () => {
+      const declared = (notebook.metadata["d2l-ts"] as { cellTimeoutSeconds?: unknown } | undefined)?.cellTimeoutSeconds;
+      if (declared === undefined) return;
+      expect(Number.isInteger(declared), 'metadata["d2l-ts"].cellTimeoutSeconds').toBe(true);
+      expect(declared as number).toBeGreaterThanOrEqual(120);
+      expect(declared as number).toBeLessThanOrEqual(3600);
+    });
+
     it("draws randomness only from the seeded generator", () => {
       const text = code.map(sourceOf).join("\n");
       expect(text).not.toMatch(/Math\.random\s*\(/);

@@ -22,7 +22,9 @@ Options:
                    check that it shows every SVG figure (the static fallback)
   --json           print the executed notebook (one notebook only) as JSON on stdout; status
                    lines then go to stderr
-  --timeout SEC    per-cell timeout (default 120)
+  --timeout SEC    per-cell timeout (default 120); a notebook that trains a model for longer
+                   says so in its metadata, `"d2l-ts": {"cellTimeoutSeconds": N}`, and gets
+                   the larger of the two
   --kernel NAME    kernel to use (default: tslab)
   --cell-times     print each code cell's wall time
   --check-figures  fail when a figure output lacks one of its three representations
@@ -256,6 +258,12 @@ def export_html(nb, path: Path, shown: str) -> None:
 DENO_KERNELSPEC = {"name": "deno", "display_name": "Deno", "language": "typescript"}
 
 
+def cell_timeout(nb, default: int) -> int:
+    """The per-cell timeout for `nb`: its `"d2l-ts": {"cellTimeoutSeconds": N}` when larger than `default`."""
+    declared = nb.metadata.get("d2l-ts", {}).get("cellTimeoutSeconds")
+    return max(default, int(declared)) if isinstance(declared, int) else default
+
+
 def deno_skip_reason(nb) -> str | None:
     """The one-line reason a notebook gives for not running on Deno (docs/notebooks.md), or None."""
     reason = nb.metadata.get("d2l-ts", {}).get("deno")
@@ -321,7 +329,7 @@ def main(argv: list[str]) -> int:
         late = 0
         try:
             seconds, cells, late = execute(
-                nb, nb_path, kernel, args.timeout, args.check_figures, log if args.cell_times else None, late_outputs=args.deno
+                nb, nb_path, kernel, cell_timeout(nb, args.timeout), args.check_figures, log if args.cell_times else None, late_outputs=args.deno
             )
             if out_path is not None and args.html:
                 export_html(nb, out_path.with_suffix(".html"), shown)
