@@ -11,6 +11,8 @@ export const REQUIRED_NOTEBOOKS = [
   "attention-pooling.ipynb",
   "attention-scoring-functions.ipynb",
   "multi-head-attention-and-masks.ipynb",
+  "transformer.ipynb",
+  "exercises/transformer-exercises.ipynb",
 ];
 
 /** Paths relative to notebooks/, sorted, checkpoints excluded. */
