@@ -124,7 +124,9 @@ function buildDecoder(c: ParityCase) {
   const decoder = new d2l.TransformerDecoder(c.arg<number>("tgtVocabSize"), H, F, heads, blks, dropout);
   const validLens = lens(c);
   const enc = c.input("encOutputs") as d2l.tf.Tensor3D;
-  tf.tidy(() => decoder.forward(ids(c.arg<number[][]>("X")), decoder.initState(enc, validLens))); // creates dense
+  tf.tidy(() => {
+    decoder.forward(ids(c.arg<number[][]>("X")), decoder.initState(enc, validLens)); // creates dense
+  });
   return { decoder, parameters: loadParameters(c, decoder), validLens, enc };
 }
 
@@ -187,7 +189,9 @@ describe.each(BACKENDS)("the Transformer (11.7) matches the book on %s", (backen
       const blk = new d2l.TransformerDecoderBlock(H, F, heads, dropout, c.arg<number>("i"));
       const validLens = lens(c);
       const enc = c.input("encOutputs") as d2l.tf.Tensor3D;
-      tf.tidy(() => blk.forward(c.input("X"), [enc, validLens, [null]]));
+      tf.tidy(() => {
+        blk.forward(c.input("X"), [enc, validLens, [null]]); // creates the lazy layers
+      });
       return { blk, validLens, enc, parameters: loadParameters(c, blk) };
     };
 

@@ -202,6 +202,11 @@ const cases: Array<[string, () => unknown, string]> = [
     "Seq2Seq.predictStep: batch[1] must be 2-D tgt (batch, >= 1) with the batch size of src of shape [2,1]; got shape [1,1]"],
   ["a negative tgtPad", () => new d2l.Seq2Seq(new d2l.Seq2SeqEncoder(10, 4, 4, 1), new d2l.Seq2SeqAttentionDecoder(10, 4, 4, 1), -1, 0.1),
     "Seq2Seq: tgtPad must be an integer >= 0; got -1"],
+  // panel labels of a heatmap grid (11.7's blocks × heads)
+  ["panel labels for fewer grid rows", () => d2l.showHeatmaps(t([2, 3, 4, 4]), { panelLabels: { rows: ["block 1"], cols: ["h1", "h2", "h3"] } }),
+    "showHeatmaps: panelLabels.rows must be 2 strings (one per grid row); got 1 entries"],
+  ["an empty panel label", () => d2l.showHeatmaps(t([2, 3, 4, 4]), { panelLabels: { rows: ["block 1", "block 2"], cols: ["h1", " ", "h3"] } }),
+    "showHeatmaps: panelLabels.cols[1] must be a name; got an empty string"],
   // the Transformer (11.7)
   ["numHiddens not divisible by numHeads", () => new d2l.TransformerEncoder(10, 24, 48, 5, 2, 0.1),
     "TransformerEncoder: numHeads must be a divisor of numHiddens = 24 (each head gets numHiddens / numHeads features); got 5"],
