@@ -170,20 +170,26 @@ class CausalTransformerDecoderBlock(TransformerDecoderBlock):
         return self.addnorm3(Z, self.ffn(Z)), state
 
 
+class OffsetPositionalEncoding(PositionalEncoding):
+    """The book's PositionalEncoding, adding rows offset .. offset + steps - 1 of P."""
+    offset = 0
+
+    def forward(self, X):
+        X = X + self.P[:, self.offset:self.offset + X.shape[1], :].to(X.device)
+        return self.dropout(X)
+
+
 class CausalTransformerDecoder(TransformerDecoder):
     """The book's decoder with causal blocks, giving the token at step t the encoding P[t]."""
+
+    def __init__(self, vocab_size, num_hiddens, ffn_num_hiddens, num_heads, num_blks, dropout):
+        super().__init__(vocab_size, num_hiddens, ffn_num_hiddens, num_heads, num_blks, dropout)
+        self.pos_encoding = OffsetPositionalEncoding(num_hiddens, dropout)
 
     def make_block(self, num_hiddens, ffn_num_hiddens, num_heads, dropout, i):
         return CausalTransformerDecoderBlock(num_hiddens, ffn_num_hiddens, num_heads, dropout, i)
 
     def forward(self, X, state):
-        past = 0 if state[2][0] is None else state[2][0].shape[1]
-        X = self.embedding(X) * math.sqrt(self.num_hiddens)
-        P = self.pos_encoding.P[:, past:past + X.shape[1], :].to(X.device)
-        X = self.pos_encoding.dropout(X + P)
-        self._attention_weights = [[None] * len(self.blks) for _ in range(2)]
-        for i, blk in enumerate(self.blks):
-            X, state = blk(X, state)
-            self._attention_weights[0][i] = blk.attention1.attention.attention_weights
-            self._attention_weights[1][i] = blk.attention2.attention.attention_weights
-        return self.dense(X), state
+        # t = the tokens block 0 has already seen
+        self.pos_encoding.offset = 0 if state[2][0] is None else state[2][0].shape[1]
+        return super().forward(X, state)

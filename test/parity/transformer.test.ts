@@ -119,6 +119,14 @@ for (const [name, data] of Object.entries(fixture.cases)) {
   for (const key of Object.keys(data.float64)) if (key.startsWith("book ")) BOOK_ONLY[`${name} ${key}`] = "asserted to differ";
 }
 
+/** A Seq2Seq of the case's sizes (`tgtPad` the fixture's), before its lazy layers exist. */
+function buildModel(c: ParityCase, tgtPad: number) {
+  const [H, F, heads, blks, dropout] = sizes(c);
+  const encoder = new d2l.TransformerEncoder(c.arg<number>("srcVocabSize"), H, F, heads, blks, dropout);
+  const decoder = new d2l.TransformerDecoder(c.arg<number>("tgtVocabSize"), H, F, heads, blks, dropout);
+  return { encoder, model: new d2l.Seq2Seq(encoder, decoder, tgtPad, 0.001) };
+}
+
 function buildDecoder(c: ParityCase) {
   const [H, F, heads, blks, dropout] = sizes(c);
   const decoder = new d2l.TransformerDecoder(c.arg<number>("tgtVocabSize"), H, F, heads, blks, dropout);
@@ -318,10 +326,7 @@ describe.each(BACKENDS)("the Transformer (11.7) matches the book on %s", (backen
   describe("greedy predictStep of a whole model", () => {
     const c = new ParityCase("Transformer/predict_step");
     it("tokens and every step's attention weights of the corrected reference; the book's tokens differ", () => {
-      const [H, F, heads, blks, dropout] = sizes(c);
-      const encoder = new d2l.TransformerEncoder(c.arg<number>("srcVocabSize"), H, F, heads, blks, dropout);
-      const decoder = new d2l.TransformerDecoder(c.arg<number>("tgtVocabSize"), H, F, heads, blks, dropout);
-      const model = new d2l.Seq2Seq(encoder, decoder, 2, 0.001);
+      const { encoder, model } = buildModel(c, 2);
       const src = ids(c.arg<number[][]>("src"));
       const validLens = tf.tensor1d(c.arg<number[]>("srcValidLen"), "int32");
       const bos = ids(Array.from({ length: src.shape[0] }, () => [c.arg<number>("bos")]));
@@ -346,10 +351,7 @@ describe.each(BACKENDS)("the Transformer (11.7) matches the book on %s", (backen
   describe("the masked loss of Seq2Seq with the Transformer", () => {
     const c = new ParityCase("Transformer/train_loss");
     it("loss and its gradient with respect to every parameter, in training mode", () => {
-      const [H, F, heads, blks, dropout] = sizes(c);
-      const encoder = new d2l.TransformerEncoder(c.arg<number>("srcVocabSize"), H, F, heads, blks, dropout);
-      const decoder = new d2l.TransformerDecoder(c.arg<number>("tgtVocabSize"), H, F, heads, blks, dropout);
-      const model = new d2l.Seq2Seq(encoder, decoder, c.arg<number>("tgtPad"), 0.001);
+      const { model } = buildModel(c, c.arg<number>("tgtPad"));
       const b = c.arg<Record<string, number[] | number[][]>>("batch");
       const [src, tgtIn, tgtOut] = [ids(b["src"] as number[][]), ids(b["tgtIn"] as number[][]), ids(b["tgtOut"] as number[][])];
       const validLens = tf.tensor1d(b["srcValidLen"] as number[], "int32");
