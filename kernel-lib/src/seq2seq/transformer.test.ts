@@ -5,6 +5,7 @@ import { seed } from "../ops/random";
 import { TransformerEncoder, TransformerEncoderBlock } from "./transformer-encoder";
 import { TransformerDecoder, TransformerDecoderBlock, type TransformerDecoderState } from "./transformer-decoder";
 import { Seq2Seq } from "./seq2seq";
+import type { EncoderDecoder } from "./encoder-decoder";
 
 const ids = (values: number[][]) => tf.tensor2d(values, undefined, "int32");
 const maxAbs = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
@@ -131,6 +132,9 @@ describe("the Transformer of section 11.7", () => {
     model.eval();
     const batch = [ids(SRC), ids(TGT), tf.tensor1d(SRC_LENS, "int32"), ids(TGT)];
     const [outputs, weights] = model.predictStep(batch, 6, true);
+    // A helper typed for any model takes the Transformer's (checked by the type-check).
+    const anyModel: EncoderDecoder = model;
+    expect(anyModel).toBe(model);
     expect(weights).toHaveLength(6);
     expect(weights[5]![0]!.map((w) => w.shape)).toEqual([[8, 1, 6], [8, 1, 6]]);
     const tokens = outputs.arraySync();
