@@ -1,5 +1,5 @@
-"""Writes the book's PyTorch sections 11.2, 11.3 and 11.4 as Python notebooks for the end-to-end
-timing of bench/run.mjs (executed with ipykernel, like d2l.ai's own notebooks).
+"""Writes the book's PyTorch sections 11.2, 11.3, 11.4 and 11.7 as Python notebooks for the
+end-to-end timing of bench/run.mjs (executed with ipykernel, like d2l.ai's own notebooks).
 
 The cells follow the sections' PyTorch code cell by cell (data, pooling, plots, heatmaps,
 training), on the definitions of reference/book_torch.py and reference/book_seq2seq_torch.py and
@@ -8,7 +8,7 @@ installable here; the plotting helpers the sections use are restated in the firs
 11.4 the book's `Trainer.fit` with its live `ProgressBoard` (every averaged point redraws the
 figure, as the book's training shows it).
 
-    /usr/bin/python3 bench/book_sections.py OUT_DIR    # writes OUT_DIR/book-11.2.ipynb, book-11.3.ipynb, book-11.4.ipynb
+    /usr/bin/python3 bench/book_sections.py OUT_DIR    # writes OUT_DIR/book-11.2.ipynb, book-11.3.ipynb, book-11.4.ipynb, book-11.7.ipynb
 """
 import json
 import os
@@ -249,6 +249,82 @@ show_heatmaps(attention_weights[:, :, :, :len(engs[-1].split()) + 1], xlabel='Ke
 ]
 
 
+# Section 11.7 on reference/book_transformer_torch.py, trained on d2l-ts's corpus (the file the
+# book's MTFraEng reads), with 11.4's set-up: torch on every core and the book's Trainer.fit with
+# its live ProgressBoard, as d2l-ts's notebook trains with its own.
+SECTION_11_7 = [
+    SETUP_11_4 + "import book_transformer_torch as tr\n",
+    "torch.manual_seed(0)\nffn = book.PositionWiseFFN(4, 8)\nffn.eval()\nffn(torch.ones((2, 3, 4)))[0]",
+    """
+ln = nn.LayerNorm(2)
+bn = nn.LazyBatchNorm1d()
+X = torch.tensor([[1, 2], [2, 3]], dtype=torch.float32)
+print('layer norm:', ln(X), '\\nbatch norm:', bn(X))
+""",
+    "add_norm = book.AddNorm(4, 0.5)\nshape = (2, 3, 4)\nassert add_norm(torch.ones(shape), torch.ones(shape)).shape == shape",
+    """
+X = torch.ones((2, 100, 24))
+valid_lens = torch.tensor([3, 2])
+encoder_blk = tr.TransformerEncoderBlock(24, 48, 8, 0.5)
+encoder_blk.eval()
+assert encoder_blk(X, valid_lens).shape == X.shape
+""",
+    """
+encoder = tr.TransformerEncoder(200, 24, 48, 8, 2, 0.5)
+assert encoder(torch.ones((2, 100), dtype=torch.long), valid_lens).shape == (2, 100, 24)
+""",
+    """
+decoder_blk = tr.TransformerDecoderBlock(24, 48, 8, 0.5, 0)
+X = torch.ones((2, 100, 24))
+state = [encoder_blk(X, valid_lens), valid_lens, [None]]
+assert decoder_blk(X, state)[0].shape == X.shape
+""",
+    """
+data = s2s.MTFraEng(batch_size=128, path=CORPUS)
+num_hiddens, num_blks, dropout = 256, 2, 0.2
+ffn_num_hiddens, num_heads = 64, 4
+encoder = tr.TransformerEncoder(len(data.src_vocab), num_hiddens, ffn_num_hiddens, num_heads, num_blks, dropout)
+decoder = tr.TransformerDecoder(len(data.tgt_vocab), num_hiddens, ffn_num_hiddens, num_heads, num_blks, dropout)
+model = s2s.Seq2Seq(encoder, decoder, tgt_pad=data.tgt_vocab['<pad>'], lr=0.001)
+with torch.no_grad():
+    model(*next(iter(data.train_dataloader()))[:-1])  # the lazy layers, before the optimizer
+board = fit(model, data, max_epochs=30, gradient_clip_val=1)
+""",
+    """
+engs = ['go .', 'i lost .', "he's calm .", "i'm home ."]
+fras = ['va !', "j'ai perdu .", 'il est calme .', 'je suis chez moi .']
+preds, _ = model.predict_step(data.build(engs, fras), data.num_steps)
+for en, fr, p in zip(engs, fras, preds):
+    translation = []
+    for token in data.tgt_vocab.to_tokens(p):
+        if token == '<eos>':
+            break
+        translation.append(token)
+    print(f'{en} => {translation}, bleu,{s2s.bleu(" ".join(translation), fr, k=2):.3f}')
+""",
+    """
+_, dec_attention_weights = model.predict_step(data.build([engs[-1]], [fras[-1]]), data.num_steps, True)
+enc_attention_weights = torch.cat(model.encoder.attention_weights, 0)
+enc_attention_weights = enc_attention_weights.reshape((num_blks, num_heads, -1, data.num_steps))
+show_heatmaps(enc_attention_weights.cpu(), xlabel='Key positions', ylabel='Query positions',
+              titles=['Head %d' % i for i in range(1, 5)], figsize=(7, 3.5))
+""",
+    """
+dec_attention_weights_2d = [head[0].tolist() for step in dec_attention_weights
+                            for attn in step for blk in attn for head in blk]
+# the book: pd.DataFrame(...).fillna(0.0) (pandas is not installed here): rows padded with zeros
+width = max(len(row) for row in dec_attention_weights_2d)
+dec_attention_weights_filled = torch.tensor([row + [0.0] * (width - len(row)) for row in dec_attention_weights_2d])
+dec_attention_weights = dec_attention_weights_filled.reshape((-1, 2, num_blks, num_heads, data.num_steps))
+dec_self_attention_weights, dec_inter_attention_weights = dec_attention_weights.permute(1, 2, 3, 0, 4)
+show_heatmaps(dec_self_attention_weights[:, :, :, :], xlabel='Key positions', ylabel='Query positions',
+              titles=['Head %d' % i for i in range(1, 5)], figsize=(7, 3.5))
+show_heatmaps(dec_inter_attention_weights, xlabel='Key positions', ylabel='Query positions',
+              titles=['Head %d' % i for i in range(1, 5)], figsize=(7, 3.5))
+""",
+]
+
+
 def notebook(cells):
     return {
         "cells": [
@@ -264,7 +340,8 @@ def notebook(cells):
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    for name, cells in (("book-11.2.ipynb", SECTION_11_2), ("book-11.3.ipynb", SECTION_11_3), ("book-11.4.ipynb", SECTION_11_4)):
+    for name, cells in (("book-11.2.ipynb", SECTION_11_2), ("book-11.3.ipynb", SECTION_11_3), ("book-11.4.ipynb", SECTION_11_4),
+                        ("book-11.7.ipynb", SECTION_11_7)):
         with open(os.path.join(out, name), "w") as f:
             json.dump(notebook(cells), f, indent=1)
         print(os.path.join(out, name))

@@ -28,6 +28,10 @@ interface Row {
   tokens?: number;
   n?: number;
   batchSize?: number;
+  ffnHiddens?: number;
+  blocks?: number;
+  dropout?: number;
+  clip?: number;
   epochs?: number;
   lr?: number;
 }
@@ -108,9 +112,22 @@ function workload(row: Row): Workload {
     }
     case "seq2seq_attention_epoch":
       return seq2seqEpoch(row as unknown as Seq2SeqEpochRow);
+    case "transformer_epoch":
+      return transformerEpoch(row as Required<Row>);
     default:
       throw new Error(`d2l_rows: unknown row "${row.id}"`);
   }
+}
+
+/** One epoch of 11.7's training (Trainer.fit: the training minibatches, then validation) on the shipped corpus. */
+function transformerEpoch(row: Required<Row>): Workload {
+  const data = new d2l.MTFraEng(row.batchSize);
+  const sizes = [row.hiddens, row.ffnHiddens, row.heads, row.blocks, row.dropout] as const;
+  const encoder = new d2l.TransformerEncoder(data.srcVocab.length, ...sizes);
+  const decoder = new d2l.TransformerDecoder(data.tgtVocab.length, ...sizes);
+  const model = new d2l.Seq2Seq(encoder, decoder, data.tgtVocab.get("<pad>"), row.lr);
+  model.board.display = false;
+  return { run: () => new d2l.Trainer({ maxEpochs: 1, gradientClipVal: row.clip }).fit(model, data) };
 }
 
 /** Forward only, or forward + gradients of the sum with respect to the layer's parameters. */

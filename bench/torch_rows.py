@@ -102,7 +102,37 @@ def workload(row):
         return train
     if rid == "seq2seq_attention_epoch":
         return torch_seq2seq.epoch_workload(row)
+    if rid == "transformer_epoch":
+        return transformer_epoch(row)
     raise SystemExit(f"torch_rows: unknown row {rid!r}")
+
+
+CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "kernel-lib", "data", "fra-eng", "fra.txt")
+
+
+def transformer_epoch(row):
+    """One epoch of the book's 11.7 training (Trainer.fit_epoch: every training minibatch with
+    Adam and clip_gradients, then the validation minibatch) on d2l-ts's corpus."""
+    import book_seq2seq_torch as s2s
+    import book_transformer_torch as tr
+    data = s2s.MTFraEng(row["batchSize"], path=CORPUS)
+    sizes = (row["hiddens"], row["ffnHiddens"], row["heads"], row["blocks"], row["dropout"])
+    encoder = tr.TransformerEncoder(len(data.src_vocab), *sizes)
+    decoder = tr.TransformerDecoder(len(data.tgt_vocab), *sizes)
+    model = s2s.Seq2Seq(encoder, decoder, tgt_pad=data.tgt_vocab['<pad>'], lr=row["lr"])
+    with torch.no_grad():
+        model(*next(iter(data.train_dataloader()))[:-1])  # materialises the lazy output layer
+    optim = model.configure_optimizers()
+
+    def epoch():
+        model.train()
+        for batch in data.train_dataloader():
+            s2s.train_step(model, optim, batch, row["clip"])
+        model.eval()
+        with torch.no_grad():
+            for batch in data.val_dataloader():
+                model.validation_step(batch)
+    return epoch
 
 
 def parameter_workload(backward, module, forward):

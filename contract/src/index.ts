@@ -14,11 +14,13 @@ export type {
   HexColor,
   LineStyle,
   MarkerSymbol,
+  PanelLabels,
   PlotAxes,
   PlotPayload,
   PlotSeries,
   PayloadVersion,
 } from "./types";
+export * from "./labels";
 export * from "./validate";
 export * from "./versions";
 export * from "./wire";

@@ -21,6 +21,6 @@ export const TEXT_MIME_TYPE = "text/plain";
  * `version` is the lowest version that has everything it uses (README.md, "Versions"); a
  * renderer that meets a newer version than its own falls back to the SVG instead of guessing.
  */
-export const FIGURE_CONTRACT_VERSION = 2;
+export const FIGURE_CONTRACT_VERSION = 3;
 
 export type FigureMimeType = typeof HEATMAP_MIME_TYPE | typeof PLOT_MIME_TYPE;

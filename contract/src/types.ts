@@ -1,12 +1,12 @@
 /**
- * Payload types of the two figure MIME types (versions 1 and 2; see README.md, "Versions"). The
+ * Payload types of the two figure MIME types (versions 1 to 3; see README.md, "Versions"). The
  * JSON schemas in `schema/` describe the same shapes; `validate.ts` checks a payload against the
  * schema and then the cross-field rules a schema cannot express (lengths that must agree).
  */
 import type { WireNumber } from "./wire";
 
 /** The payload versions this package reads and writes. */
-export type PayloadVersion = 1 | 2;
+export type PayloadVersion = 1 | 2 | 3;
 
 /** Figure size in inches, `[width, height]`, like matplotlib's `figsize`. */
 export type FigureSize = [number, number];
@@ -71,6 +71,19 @@ export interface HeatmapPayload {
   yTickLabels: string[] | null;
   /** Version 2: a note shown with the figure (e.g. "all 9 values are NaN"). */
   note?: string;
+  /**
+   * Version 3: a name for every grid row and every grid column (`rows.length === gridRows`,
+   * `cols.length === gridCols`, none empty), e.g. the blocks and heads of a Transformer's
+   * attention. A renderer offers a control that steps through the panels one at a time, each
+   * named by its row and column ("block 2 · head 3"), and labels the rows.
+   */
+  panelLabels?: PanelLabels;
+}
+
+/** Version 3: names of a heatmap grid's rows and columns (see `HeatmapPayload.panelLabels`). */
+export interface PanelLabels {
+  rows: string[];
+  cols: string[];
 }
 
 /** Line style of a series, from the book's format strings (`-`, `--`, `-.`, `:`). */

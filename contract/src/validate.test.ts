@@ -90,7 +90,7 @@ describe("heatmap payload validation", () => {
     const problems = heatmapPayloadProblems(bad);
     expect(problems.some((p) => p.startsWith("/cmap/stops/0/1"))).toBe(true);
     expect(heatmapPayloadProblems({ ...heatmap(), version: 7 })).toEqual([
-      "/version: 7 is not a payload version this contract reads (1 to 2)",
+      "/version: 7 is not a payload version this contract reads (1 to 3)",
     ]);
     expect(heatmapPayloadProblems({ ...heatmap(), version: "2" }).some((p) => p.startsWith("/version"))).toBe(true);
   });
@@ -132,6 +132,28 @@ describe("heatmap payload validation", () => {
     expect(heatmapPayloadProblems({ ...heatmap(), note: "hello" })).toEqual([
       "/note: a note needs payload version 2, but the payload says version 1",
     ]);
+  });
+
+  it("version 3: panel labels, one per grid row and column, none empty", () => {
+    const v3 = { ...heatmap(), version: 3 as const, panelLabels: { rows: ["block 1"], cols: ["head 1", "head 2"] } };
+    expect(heatmapPayloadProblems(v3)).toEqual([]);
+    expect(minimumHeatmapVersion(v3)).toBe(3);
+    expect(heatmapPayloadProblems({ ...v3, version: 2 })).toEqual([
+      "/panelLabels: panel labels needs payload version 3, but the payload says version 2",
+    ]);
+    expect(heatmapPayloadProblems({ ...v3, panelLabels: { rows: ["block 1", "block 2"], cols: ["head 1"] } })).toEqual([
+      "/panelLabels/rows: has 2 entries, expected gridRows = 1",
+      "/panelLabels/cols: has 1 entries, expected gridCols = 2",
+    ]);
+    expect(heatmapPayloadProblems({ ...v3, panelLabels: { rows: [""], cols: ["head 1", "head 2"] } })).toEqual([
+      "/panelLabels/rows/0: must be a name, not empty",
+    ]);
+    expect(heatmapPayloadProblems({ ...v3, panelLabels: { rows: ["block 1"] } })).toEqual([
+      "/panelLabels: must have required property 'cols'",
+    ]);
+    // Plots share the version number; version 3 adds nothing to them.
+    expect(plotPayloadProblems({ ...plot(), version: 3 })).toEqual([]);
+    expect(minimumPlotVersion({ ...plot(), version: 3 })).toBe(1);
   });
 
   it("checks that lengths agree with the grid and the matrix shape", () => {
@@ -199,7 +221,7 @@ describe("contract module", () => {
     expect(figurePayloadProblems(PLOT_MIME_TYPE, heatmap()).length).toBeGreaterThan(0);
     expect(figurePayloadProblems("image/png", {})).toEqual(["image/png is not a d2l-ts figure MIME type"]);
     expect(payloadVersion(plot())).toBe(1);
-    expect(payloadVersion({ ...plot(), version: FIGURE_CONTRACT_VERSION })).toBe(2);
+    expect(payloadVersion({ ...plot(), version: FIGURE_CONTRACT_VERSION })).toBe(3);
     expect(payloadVersion("nope")).toBeNull();
     expect(payloadVersion([1])).toBeNull();
   });

@@ -65,6 +65,14 @@ function heatmapRuleProblems(p: HeatmapPayload): string[] {
   if (p.yTickLabels !== null && p.yTickLabels.length !== p.height) {
     problems.push(`/yTickLabels: has ${p.yTickLabels.length} entries, expected height = ${p.height}`);
   }
+  if (p.panelLabels !== undefined) {
+    for (const [key, labels, expected] of [["rows", p.panelLabels.rows, p.gridRows], ["cols", p.panelLabels.cols, p.gridCols]] as const) {
+      const name = key === "rows" ? "gridRows" : "gridCols";
+      if (labels.length !== expected) problems.push(`/panelLabels/${key}: has ${labels.length} entries, expected ${name} = ${expected}`);
+      const empty = labels.findIndex((label) => label.trim() === "");
+      if (empty >= 0) problems.push(`/panelLabels/${key}/${empty}: must be a name, not empty`);
+    }
+  }
   if (!(p.colorRange[0] < p.colorRange[1])) {
     problems.push(`/colorRange: [${p.colorRange.join(", ")}] must have min < max`);
   }

@@ -60,6 +60,7 @@ export function heatmapFeatures(p: HeatmapPayload): VersionedFeature[] {
     features.push({ pointer: "/values/nonFinite", what: "a map of non-finite cells", since: 2 });
   }
   if (p.note !== undefined) features.push({ pointer: "/note", what: "a note", since: 2 });
+  if (p.panelLabels !== undefined) features.push({ pointer: "/panelLabels", what: "panel labels", since: 3 });
   return features;
 }
 

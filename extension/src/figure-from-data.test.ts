@@ -1,4 +1,4 @@
-import { HEATMAP_MIME_TYPE, PLOT_MIME_TYPE } from "d2l-ts-figure-contract";
+import { FIGURE_CONTRACT_VERSION, HEATMAP_MIME_TYPE, PLOT_MIME_TYPE } from "d2l-ts-figure-contract";
 import { describe, expect, it } from "vitest";
 
 import { figureFromData } from "./figure-from-data";
@@ -35,14 +35,16 @@ describe("figureFromData", () => {
   });
 
   it("falls back to the static picture for a payload of a newer contract version", () => {
-    const outcome = figureFromData(PLOT_MIME_TYPE, { ...plot([axes()]), version: 3 }, LIGHT_THEME);
+    const next = FIGURE_CONTRACT_VERSION + 1;
+    const outcome = figureFromData(PLOT_MIME_TYPE, { ...plot([axes()]), version: next }, LIGHT_THEME);
     expect(outcome.kind).toBe("other-version");
-    expect(outcome.kind === "other-version" && outcome.message).toMatch(/payload version 3.*draws versions up to 2/);
+    expect(outcome.kind === "other-version" && outcome.message).toMatch(new RegExp(`payload version ${next}.*draws versions up to ${FIGURE_CONTRACT_VERSION}`));
   });
 
   it("draws payloads of every older version: version 1 (no non-finite values) and version 2", () => {
     expect(figureFromData(PLOT_MIME_TYPE, { ...plot([axes()]), version: 1 }, LIGHT_THEME).kind).toBe("figure");
     expect(figureFromData(PLOT_MIME_TYPE, { ...plot([axes()]), version: 2 }, LIGHT_THEME).kind).toBe("figure");
+    expect(figureFromData(PLOT_MIME_TYPE, { ...plot([axes()]), version: 3 }, LIGHT_THEME).kind).toBe("figure");
     // A version-1 payload carrying a NaN is malformed (version 1 has no NaN), not drawn wrongly.
     const old = plot([axes({ series: [series({ y: [1, "NaN", 3] })] })], 1, 1, { version: 2 });
     const outcome = figureFromData(PLOT_MIME_TYPE, { ...old, version: 1 }, LIGHT_THEME);

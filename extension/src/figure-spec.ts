@@ -126,19 +126,25 @@ export function themedLayout(theme: ThemeColors): FigureLayout {
   };
 }
 
-/** A panel's title, centred above its domain, as an annotation in paper coordinates. */
+/**
+ * A panel's title, centred above its domain, as an annotation in paper coordinates; or, given
+ * the panel's axis ids, above the drawn panel itself (`x domain` / `y domain` references follow
+ * the panel when square cells shrink it inside its domain, as on heatmaps).
+ */
 export function panelTitle(
   title: string,
   domain: PanelDomain,
   theme: ThemeColors,
+  axes?: { x: string; y: string },
 ): Partial<Plotly.Annotations> {
+  const place =
+    axes === undefined
+      ? { xref: "paper", yref: "paper", x: (domain.x[0] + domain.x[1]) / 2, y: domain.y[1] }
+      : { xref: `${axes.x} domain`, yref: `${axes.y} domain`, x: 0.5, y: 1 };
   return {
     text: plotlyText(title),
     showarrow: false,
-    xref: "paper",
-    yref: "paper",
-    x: (domain.x[0] + domain.x[1]) / 2,
-    y: domain.y[1],
+    ...(place as Pick<Plotly.Annotations, "xref" | "yref" | "x" | "y">),
     xanchor: "center",
     yanchor: "bottom",
     font: { color: theme.foreground, size: 12 },

@@ -7,6 +7,56 @@ import { panelMatrices } from "./heatmap-values";
 import { DARK, heatmap } from "./test-payloads";
 
 describe("heatmapFigure", () => {
+  it("steps through the panels of a grid with panel labels (version 3): a large panel and a slider naming each", () => {
+    const payload = heatmap(2, 3, 4, 5, {
+      version: 3,
+      panelLabels: { rows: ["block 1", "block <2>"], cols: ["head 1", "head 2", "head 3"] },
+      xTickLabels: ["i'm", "home", ".", "<eos>", "<pad>"],
+      yTickLabels: ["i'm", "home", ".", "<eos>"],
+    });
+    const spec = heatmapFigure(payload, LIGHT_THEME);
+    const plain = heatmapFigure({ ...payload, version: 1, panelLabels: undefined }, LIGHT_THEME);
+    // The six grid panels, then one stepped copy of each on the seventh pair of axes.
+    expect(spec.data).toHaveLength(12);
+    const stepped = spec.data.slice(6);
+    stepped.forEach((trace, k) => {
+      expect(trace.z).toEqual(spec.data[k].z);
+      expect([trace.xaxis, trace.yaxis]).toEqual(["x7", "y7"]);
+      expect(trace.visible).toBe(k === 0);
+      expect(trace.coloraxis).toBe("coloraxis");
+    });
+    // Square cells, query 0 at the top, the tokens as ticks.
+    const y7 = spec.layout.yaxis7 as Record<string, unknown>;
+    expect(y7).toMatchObject({ scaleanchor: "x7", range: [3.5, -0.5], ticktext: ["i'm", "home", ".", "&lt;eos&gt;"] });
+    // The slider: one step per panel, named after its row and column, showing that panel only.
+    const slider = (spec.layout.sliders as Array<{ steps: Array<{ label: string; method: string; args: unknown[] }>; active: number }>)[0];
+    expect(slider.active).toBe(0);
+    expect(slider.steps.map((s) => s.label)).toEqual([
+      "block 1 · head 1", "block 1 · head 2", "block 1 · head 3",
+      "block &lt;2&gt; · head 1", "block &lt;2&gt; · head 2", "block &lt;2&gt; · head 3",
+    ]);
+    expect(slider.steps[4]).toMatchObject({ method: "restyle", args: [{ visible: [false, false, false, false, true, false] }, [6, 7, 8, 9, 10, 11]] });
+    // Every hover names its panel, then the query and key tokens and the weight.
+    expect(spec.data[4].hovertemplate).toBe("block &lt;2&gt; · head 2<br>%{text}<br>weight %{z:.4~g}<extra></extra>");
+    expect(stepped[4].hovertemplate).toBe(spec.data[4].hovertemplate);
+    expect((stepped[4].text as string[][])[3][4]).toBe("query 3: &lt;eos&gt;<br>key 4: &lt;pad&gt;");
+    // The grid keeps its size at the top; the figure grows below it; rows are named.
+    expect(spec.width).toBe(plain.width);
+    expect(spec.height).toBeGreaterThan(2 * plain.height);
+    const domainY = (layout: Record<string, unknown>, key: string) => (layout[key] as { domain: [number, number] }).domain;
+    expect(domainY(spec.layout, "yaxis")[1]).toBe(1);
+    expect(domainY(spec.layout, "yaxis7")[1]).toBeLessThan(domainY(spec.layout, "yaxis4")[0]);
+    const title = (key: string) => (spec.layout[key] as { title: { text: string } }).title.text;
+    expect([title("yaxis"), title("yaxis4")]).toEqual(["block 1 · Queries", "block &lt;2&gt; · Queries"]);
+  });
+
+  it("draws no stepper for a single panel or without panel labels", () => {
+    const single = heatmapFigure(heatmap(1, 1, 2, 2, { version: 3, panelLabels: { rows: ["block 1"], cols: ["head 1"] } }), LIGHT_THEME);
+    expect(single.data).toHaveLength(1);
+    expect(single.layout.sliders).toBeUndefined();
+    expect(heatmapFigure(heatmap(2, 2, 2, 2), LIGHT_THEME).layout.sliders).toBeUndefined();
+  });
+
   it("draws one heatmap trace per panel with the payload's matrices, all on one shared colour axis", () => {
     const payload = heatmap(2, 3, 4, 6);
     const spec = heatmapFigure(payload, LIGHT_THEME);
@@ -67,9 +117,12 @@ describe("heatmapFigure", () => {
 
   it("puts each column's title over every panel of that column", () => {
     const spec = heatmapFigure(heatmap(2, 2, 2, 2, { titles: ["Head 1", "<i>Head 2</i>"] }), LIGHT_THEME);
-    const annotations = spec.layout.annotations as Array<{ text: string; y: number }>;
+    const annotations = spec.layout.annotations as Array<{ text: string; xref: string; yref: string; x: number; y: number }>;
     expect(annotations.map((a) => a.text)).toEqual(["Head 1", "&lt;i&gt;Head 2&lt;/i&gt;", "Head 1", "&lt;i&gt;Head 2&lt;/i&gt;"]);
-    expect(annotations[0].y).toBeGreaterThan(annotations[2].y);
+    // On top of each drawn panel (square cells may shrink it inside its domain), not of its domain.
+    expect(annotations.map((a) => [a.xref, a.yref, a.x, a.y])).toEqual([
+      ["x domain", "y domain", 0.5, 1], ["x2 domain", "y2 domain", 0.5, 1], ["x3 domain", "y3 domain", 0.5, 1], ["x4 domain", "y4 domain", 0.5, 1],
+    ]);
   });
 
   it("takes its colours from the theme", () => {

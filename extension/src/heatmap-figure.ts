@@ -4,9 +4,13 @@
  * colour bar, x labels under the bottom row, the y label beside the first column, a title over
  * each panel. Hovering a cell tells its query, key and weight. Cells that are not finite are
  * gaps in the colours, hatched by an overlay, and hover as `NaN`, `+Infinity` or `-Infinity`.
- * Pure: no DOM, no plotly.
+ *
+ * With `panelLabels` (payload version 3: names of the grid's rows and columns, e.g. the blocks
+ * and heads of a Transformer), a grid of several panels gets, below it, one large panel and a
+ * slider that steps through the panels one at a time, named "block 2 · head 3"; every hover names
+ * its panel too. Pure: no DOM, no plotly.
  */
-import { NON_FINITE_LABELS, nonFiniteToken, type HeatmapPayload } from "d2l-ts-figure-contract";
+import { NON_FINITE_LABELS, heatmapPanelName, heatmapRowLabel, nonFiniteToken, type HeatmapPayload } from "d2l-ts-figure-contract";
 import type * as Plotly from "plotly.js";
 
 import {
@@ -28,10 +32,43 @@ import { panelMatrices, type PanelMatrices } from "./heatmap-values";
 /** Part of the figure's width kept for the colour bar. */
 const COLORBAR_SPACE = 0.1;
 
+/** Pixels the stepper adds below the grid: room for the grid's own x ticks and labels, the
+ * stepped panel's x ticks, label and the slider's current value, and the slider. */
+const STEPPER_GAPS = { belowGrid: 60, rotatedTicks: 40, belowPanel: 80, slider: 70 };
+
+/**
+ * The vertical layout of a figure with a stepper (pixels in, paper fractions out): the grid keeps
+ * its natural height at the top, then the stepped panel (square cells up to 60% of the width),
+ * then the slider.
+ */
+function stepperLayout(payload: HeatmapPayload, pixels: { width: number; height: number }, margin: { t: number; b: number }) {
+  const gridPx = pixels.height - margin.t - margin.b;
+  const below = STEPPER_GAPS.belowGrid + (payload.xTickLabels === null ? 0 : STEPPER_GAPS.rotatedTicks);
+  const panelPx = Math.round(Math.min(pixels.width * 0.6, Math.max(320, pixels.height)));
+  const paperPx = gridPx + below + panelPx + STEPPER_GAPS.belowPanel + STEPPER_GAPS.slider;
+  const panelTop = 1 - (gridPx + below) / paperPx;
+  const panelBottom = panelTop - panelPx / paperPx;
+  return {
+    height: paperPx + margin.t + margin.b,
+    gridShare: gridPx / paperPx,
+    panel: [panelBottom, panelTop] as [number, number],
+    sliderTop: panelBottom - STEPPER_GAPS.belowPanel / paperPx,
+  };
+}
+
 export function heatmapFigure(payload: HeatmapPayload, theme: ThemeColors): FigureSpec {
   const { gridRows, gridCols, height, width } = payload;
   const panels = panelMatrices(payload);
-  const domains = gridDomains(gridRows, gridCols, { gapX: 0.04, gapY: 0.08, right: COLORBAR_SPACE });
+  const names = panelNames(payload);
+  const margin = { l: 50, r: 10, t: payload.titles ? 28 : 10, b: 40 };
+  const pixels = figurePixels(payload.figsize);
+  // With a stepper the grid keeps its size at the top of a taller figure (paper coordinates).
+  const stepper = names === null ? null : stepperLayout(payload, pixels, margin);
+  const gridShare = stepper === null ? 1 : stepper.gridShare;
+  const domains = gridDomains(gridRows, gridCols, { gapX: 0.04, gapY: 0.08 * gridShare, right: COLORBAR_SPACE }).map((d) => ({
+    x: d.x,
+    y: [1 - (1 - d.y[0]) * gridShare, 1 - (1 - d.y[1]) * gridShare] as [number, number],
+  }));
   const anyMissing = panels.some((m) => m.some((row) => row.some((v) => !Number.isFinite(v))));
   const anyFinite = panels.some((m) => m.some((row) => row.some(Number.isFinite)));
   const labels = cellLabels(payload);
@@ -45,7 +82,9 @@ export function heatmapFigure(payload: HeatmapPayload, theme: ThemeColors): Figu
       // Without a finite value the range is a placeholder: no colour bar (the note says why).
       showscale: anyFinite,
       colorbar: {
-        len: 0.6, // the book's `fig.colorbar(..., shrink=0.6)`
+        len: 0.6 * gridShare, // the book's `fig.colorbar(..., shrink=0.6)`, beside the grid
+        y: 1 - gridShare / 2,
+        yanchor: "middle",
         thickness: 12,
         outlinewidth: 0,
         tickfont: { color: theme.foreground },
@@ -54,7 +93,7 @@ export function heatmapFigure(payload: HeatmapPayload, theme: ThemeColors): Figu
       },
     },
     annotations: [],
-    margin: { l: 50, r: 10, t: payload.titles ? 28 : 10, b: 40 },
+    margin,
     dragmode: "zoom",
   };
 
@@ -70,8 +109,8 @@ export function heatmapFigure(payload: HeatmapPayload, theme: ThemeColors): Figu
       xaxis: ids.x,
       yaxis: ids.y,
       coloraxis: "coloraxis",
-      name: title === null ? `panel ${row},${col}` : plotlyText(title),
-      ...hoverOf(labels, anyMissing ? matrix : null),
+      name: names !== null ? plotlyText(names[k]) : title === null ? `panel ${row},${col}` : plotlyText(title),
+      ...hoverOf(labels, anyMissing ? matrix : null, names?.[k] ?? null),
       xgap: 0,
       ygap: 0,
     };
@@ -97,7 +136,7 @@ export function heatmapFigure(payload: HeatmapPayload, theme: ThemeColors): Figu
       ...(anyFinite ? {} : integerTicks(height)),
       ...tickLabels(payload.yTickLabels),
       showticklabels: col === 0,
-      title: { text: col === 0 ? plotlyText(payload.ylabel) : "" },
+      title: { text: col === 0 ? plotlyText(heatmapRowLabel(payload, row)) : "" },
     };
     if (k > 0) {
       // Panels share both axes: zooming one zooms all, like `sharex=True, sharey=True`.
@@ -107,11 +146,105 @@ export function heatmapFigure(payload: HeatmapPayload, theme: ThemeColors): Figu
     layout[ids.xKey] = xAxis;
     layout[ids.yKey] = yAxis;
     if (title !== null && title !== "") {
-      (layout.annotations as Array<Partial<Plotly.Annotations>>).push(panelTitle(title, domains[k], theme));
+      (layout.annotations as Array<Partial<Plotly.Annotations>>).push(panelTitle(title, domains[k], theme, ids));
     }
   });
 
-  return { data, layout, config: PLOTLY_CONFIG, ...figurePixels(payload.figsize), note: payload.note ?? null };
+  if (names === null || stepper === null) return { data, layout, config: PLOTLY_CONFIG, ...pixels, note: payload.note ?? null };
+  addStepper(payload, panels, names, labels, { data, layout, theme, anyMissing, anyFinite, panel: stepper.panel, sliderTop: stepper.sliderTop });
+  return { data, layout, config: PLOTLY_CONFIG, width: pixels.width, height: stepper.height, note: payload.note ?? null };
+}
+
+/** "block 2 · head 3" for every panel (row by row) when the payload names its rows and columns
+ * and has more than one panel to step through; else null. */
+function panelNames(payload: HeatmapPayload): string[] | null {
+  const { gridRows, gridCols } = payload;
+  if (payload.panelLabels === undefined || gridRows * gridCols < 2) return null;
+  return Array.from({ length: gridRows * gridCols }, (_, k) => heatmapPanelName(payload, Math.floor(k / gridCols), k % gridCols) as string);
+}
+
+interface StepperContext {
+  data: Trace[];
+  layout: FigureLayout;
+  theme: ThemeColors;
+  anyMissing: boolean;
+  anyFinite: boolean;
+  /** The stepped panel's vertical domain and the top of the slider, in paper coordinates. */
+  panel: [number, number];
+  sliderTop: number;
+}
+
+/**
+ * The stepped view: one large panel per grid panel on one pair of axes, only the first visible,
+ * and a slider whose steps show one of them (plotly `restyle` of `visible`), named after its
+ * row and column. Square cells, query 0 at the top, like the grid.
+ */
+function addStepper(
+  payload: HeatmapPayload,
+  panels: PanelMatrices,
+  names: string[],
+  labels: string[][] | null,
+  ctx: StepperContext,
+): void {
+  const { height, width } = payload;
+  const { data, layout, theme } = ctx;
+  const ids = axisIds(panels.length);
+  const { sliderTop } = ctx;
+  const domain = { x: [0, 1 - COLORBAR_SPACE] as [number, number], y: ctx.panel };
+  const first = data.length;
+  panels.forEach((matrix, k) => {
+    data.push({
+      type: "heatmap",
+      z: ctx.anyMissing ? matrix.map((r) => r.map((v) => (Number.isFinite(v) ? v : null))) : matrix,
+      xaxis: ids.x,
+      yaxis: ids.y,
+      coloraxis: "coloraxis",
+      name: `${plotlyText(names[k])} (stepped)`,
+      visible: k === 0,
+      ...hoverOf(labels, ctx.anyMissing ? matrix : null, names[k]),
+      xgap: 0,
+      ygap: 0,
+    });
+  });
+  const stepped = Array.from({ length: panels.length }, (_, k) => first + k);
+  layout[ids.xKey] = {
+    ...cellAxis(theme, domain.x, ids.y),
+    range: [-0.5, width - 0.5],
+    ...(ctx.anyFinite ? {} : integerTicks(width)),
+    ...tickLabels(payload.xTickLabels),
+    title: { text: plotlyText(payload.xlabels[0]) },
+  };
+  layout[ids.yKey] = {
+    ...cellAxis(theme, domain.y, ids.x),
+    range: [height - 0.5, -0.5],
+    scaleanchor: ids.x as Plotly.AxisName,
+    scaleratio: 1,
+    ...(ctx.anyFinite ? {} : integerTicks(height)),
+    ...tickLabels(payload.yTickLabels),
+    title: { text: plotlyText(payload.ylabel) },
+  };
+  const slider: Partial<Plotly.Slider> = {
+    active: 0,
+    x: 0.05,
+    len: 0.8 - COLORBAR_SPACE,
+    y: sliderTop,
+    yanchor: "top",
+    pad: { t: 0, b: 0 },
+    currentvalue: { visible: true, prefix: "panel: ", xanchor: "center", font: { color: theme.foreground, size: 13 } },
+    // Step names under the rail (plotly leaves some out when they would collide) and, in full,
+    // as the current value above it.
+    font: { color: theme.foreground, size: 10 },
+    bgcolor: theme.legendBackground,
+    bordercolor: theme.foreground,
+    tickcolor: theme.foreground,
+    steps: names.map((name, k) => ({
+      label: plotlyText(name),
+      value: String(k),
+      method: "restyle",
+      args: [{ visible: stepped.map((_, m) => m === k) }, stepped],
+    })) as Plotly.SliderStep[],
+  };
+  layout.sliders = [slider];
 }
 
 /**
@@ -161,17 +294,19 @@ export function fourDigits(v: number): string {
  * show for a gap, so every cell gets its whole hover text, the value spelled `NaN`, `+Infinity`
  * or `-Infinity` where it is not finite.
  */
-function hoverOf(labels: string[][] | null, matrix: PanelMatrices[number] | null): Partial<Trace> {
+function hoverOf(labels: string[][] | null, matrix: PanelMatrices[number] | null, panel: string | null): Partial<Trace> {
+  // The panel's name (version 3) heads the hover, as text rather than markup.
+  const head = panel === null ? "" : `${plotlyText(panel)}<br>`;
   if (matrix === null) {
     return labels
-      ? { text: labels, hovertemplate: "%{text}<br>weight %{z:.4~g}<extra></extra>" }
-      : { hovertemplate: "query %{y}<br>key %{x}<br>weight %{z:.4~g}<extra></extra>" };
+      ? { text: labels, hovertemplate: `${head}%{text}<br>weight %{z:.4~g}<extra></extra>` }
+      : { hovertemplate: `${head}query %{y}<br>key %{x}<br>weight %{z:.4~g}<extra></extra>` };
   }
   const text = matrix.map((row, i) =>
     row.map((v, j) => {
       const token = nonFiniteToken(v);
       const where = labels ? labels[i][j] : `query ${i}<br>key ${j}`;
-      return `${where}<br>weight ${token === null ? fourDigits(v) : NON_FINITE_LABELS[token]}`;
+      return `${head}${where}<br>weight ${token === null ? fourDigits(v) : NON_FINITE_LABELS[token]}`;
     }),
   );
   return { text, hovertemplate: "%{text}<extra></extra>", hoverongaps: true };

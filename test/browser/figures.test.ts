@@ -155,6 +155,51 @@ describe("jupyterlab-d2l-ts in JupyterLab", () => {
     await page.close();
   });
 
+  it("steps through the blocks × heads of the Transformer's encoder attention (11.7) with a slider; hover names block, head and tokens", async () => {
+    const { page, watch } = await newPage();
+    await openNotebook(page, lab, "transformer-attention.ipynb");
+    await runAllCells(page);
+    await page.waitForSelector(".jp-D2lFigure .js-plotly-plot .slider-container", { timeout: 60_000 });
+    expect(await stderrOutputs(page)).toEqual([]);
+
+    // The full grid (2 blocks × 4 heads of 9×9), then one stepped copy of each panel, one visible.
+    const [figure] = await drawnFigures(page);
+    expect(figure.traces.map((t) => [t.type, t.rows, t.cols])).toEqual(Array(16).fill(["heatmap", 9, 9]));
+    const visibleStepped = () =>
+      page.$eval(".jp-D2lFigure .js-plotly-plot", (node) =>
+        (node as unknown as { data: Array<{ visible?: boolean | string }> }).data.slice(8).map((t) => t.visible !== false),
+      );
+    expect(await visibleStepped()).toEqual([true, false, false, false, false, false, false, false]);
+    // plotly draws the slider's current value as the first label of its group.
+    const current = page.locator(".jp-D2lFigure .slider-group > text.slider-label").first();
+    expect(await current.textContent()).toBe("panel: block 1 · head 1");
+    const rowTitles = await page.locator(".jp-D2lFigure .g-ytitle, .jp-D2lFigure [class^='g-y'][class$='title']").allTextContents();
+    expect(rowTitles).toEqual(expect.arrayContaining(["block 1 · Queries", "block 2 · Queries"]));
+    await screenshot(page, "transformer-attention-step-1");
+
+    // Step the slider to its seventh step (block 2 · head 3): click its rail at that step's tick.
+    const railTouch = page.locator(".jp-D2lFigure .slider-rail-touch-rect").first();
+    await railTouch.scrollIntoViewIfNeeded();
+    const ticks = page.locator(".jp-D2lFigure .slider-tick-rect");
+    expect(await ticks.count()).toBe(8);
+    const tick = await ticks.nth(6).boundingBox();
+    const rail = await railTouch.boundingBox();
+    await page.mouse.click(tick!.x + tick!.width / 2, rail!.y + rail!.height / 2);
+    await expect.poll(() => current.textContent(), { timeout: 10_000 }).toBe("panel: block 2 · head 3");
+    expect(await visibleStepped()).toEqual([false, false, false, false, false, false, true, false]);
+
+    // Hover over the stepped panel (the ninth pair of axes): block, head, query and key tokens, weight;
+    // the same cell of the grid's block 2 · head 3 panel says the same.
+    const stepped = await hoverCell(page, 0, 8, 1, 2);
+    expect(stepped).toMatch(/^block 2 · head 3\s*query 1: home\s*key 2: \.\s*weight [\d.e-]+$/);
+    await screenshot(page, "transformer-attention-step-7");
+    expect(await hoverCell(page, 0, 6, 1, 2)).toBe(stepped);
+    expect(watch.errors.filter((e) => !e.includes("debugger"))).toEqual([]);
+    expect(watch.dialogs).toEqual([]);
+    await shutDownKernels(page);
+    await page.close();
+  });
+
   it("shows NaN and infinite cells as hatched gaps hovering NaN / +Infinity / -Infinity, and all-NaN as empty axes with a note", async () => {
     const { page, watch } = await newPage();
     await openNotebook(page, lab, "nonfinite.ipynb");

@@ -92,7 +92,9 @@ export async function drawnFigures(page: Page): Promise<DrawnFigure[]> {
  */
 export async function hoverCell(page: Page, figure: number, panel: number, i: number, j: number): Promise<string> {
   const plot = page.locator(".jp-D2lFigure .js-plotly-plot").nth(figure);
-  await plot.scrollIntoViewIfNeeded({ timeout: 10_000 });
+  // The panel itself into view (a tall figure may have it outside the window).
+  const subplot = panel === 0 ? "xy" : `x${panel + 1}y${panel + 1}`;
+  await plot.locator(`.draglayer .${subplot} .nsewdrag`).first().scrollIntoViewIfNeeded({ timeout: 10_000 });
   // Start from outside every figure, so the hover box read below is the one for this cell.
   await page.mouse.move(1, 1);
   await page.locator(".jp-D2lFigure .hoverlayer .hovertext").first().waitFor({ state: "detached", timeout: 10_000 });

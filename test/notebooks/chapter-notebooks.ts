@@ -14,12 +14,14 @@ export const REQUIRED_NOTEBOOKS = [
   "multi-head-attention.ipynb",
   "self-attention-and-positional-encoding.ipynb",
   "attention-masks.ipynb",
+  "transformer.ipynb",
   "exercises/queries-keys-values-exercises.ipynb",
   "exercises/attention-pooling-exercises.ipynb",
   "exercises/attention-scoring-functions-exercises.ipynb",
   "exercises/bahdanau-attention-exercises.ipynb",
   "exercises/multi-head-attention-exercises.ipynb",
   "exercises/self-attention-and-positional-encoding-exercises.ipynb",
+  "exercises/transformer-exercises.ipynb",
 ];
 
 /** Paths relative to notebooks/, sorted, checkpoints excluded. */

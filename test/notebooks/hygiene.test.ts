@@ -80,6 +80,17 @@ describe("committed notebooks", () => {
       expect(String(reason)).not.toMatch(/\n/);
     });
 
+    it("declares longer cell time limits, if it needs them, per cell as whole seconds between 120 and 3600", () => {
+      expect((notebook.metadata["d2l-ts"] as Record<string, unknown> | undefined)?.cellTimeoutSeconds, "a notebook-wide limit (use the cell's)").toBeUndefined();
+      for (const cell of code) {
+        const declared = (cell.metadata["d2l-ts"] as { timeout?: unknown } | undefined)?.timeout;
+        if (declared === undefined) continue;
+        expect(Number.isInteger(declared), 'a cell\'s metadata["d2l-ts"].timeout').toBe(true);
+        expect(declared as number).toBeGreaterThanOrEqual(120);
+        expect(declared as number).toBeLessThanOrEqual(3600);
+      }
+    });
+
     it("draws randomness only from the seeded generator", () => {
       const text = code.map(sourceOf).join("\n");
       expect(text).not.toMatch(/Math\.random\s*\(/);

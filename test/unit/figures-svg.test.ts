@@ -93,6 +93,23 @@ describe("SVG fallback", () => {
     expect(labelX + 2.36).toBeLessThan(eosLeft);
   });
 
+  it("names the grid's rows with panelLabels (contract version 3) and says so in the summary", () => {
+    const grid = [0, 1].map(() => [0, 1, 2].map(() => attention(3, 4)));
+    const f = heatmapFigure(grid, {
+      xlabel: "Keys", ylabel: "Queries", titles: ["head 1", "head 2", "head 3"],
+      panelLabels: { rows: ["block 1", "block <2>"], cols: ["head 1", "head 2", "head 3"] },
+    });
+    expect(f.payload.version).toBe(3);
+    expect(f.payload.panelLabels).toEqual({ rows: ["block 1", "block <2>"], cols: ["head 1", "head 2", "head 3"] });
+    expect(heatmapPayloadProblems(f.payload)).toEqual([]);
+    const labels = texts(parseSvg(f.svg));
+    expect(labels).toEqual(expect.arrayContaining(["block 1 · Queries", "block <2> · Queries"]));
+    expect(labels).not.toContain("Queries");
+    expect(String(f.bundle.data[TEXT_MIME_TYPE])).toContain("grid rows: block 1, block <2>; grid columns: head 1, head 2, head 3");
+    // Without panel labels the payload stays at version 1, for older extensions.
+    expect(heatmapFigure(grid, { xlabel: "Keys", ylabel: "Queries" }).payload.version).toBe(1);
+  });
+
   it("keeps the SVG parsable when a label holds characters XML forbids", () => {
     const f = plotFigure([0, 1], [0, 1], { xlabel: "bell\u0007 nul\u0000 lone\ud800 ok", legend: ["a\u001bb"] });
     const doc = parseSvg(f.svg);

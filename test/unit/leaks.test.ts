@@ -150,4 +150,28 @@ describe("no tensor leaks", () => {
     model.dispose();
     data.dispose();
   });
+  it("Trainer.fit of the Transformer (11.7) and predictStep with its in-place decoder state", async () => {
+    d2l.seed(4);
+    const data = new d2l.MTFraEng(8, 6, 16, 8, { path: SAMPLE });
+    const encoder = new d2l.TransformerEncoder(data.srcVocab.length, 8, 16, 2, 2, 0.2);
+    const decoder = new d2l.TransformerDecoder(data.tgtVocab.length, 8, 16, 2, 2, 0.2);
+    const model = new d2l.Seq2Seq(encoder, decoder, data.tgtVocab.get("<pad>"), 0.01);
+    model.board = new d2l.ProgressBoard({ display: false });
+    await new d2l.Trainer({ maxEpochs: 1, gradientClipVal: 1 }).fit(model, data);
+    const before = tf.memory().numTensors;
+    await new d2l.Trainer({ maxEpochs: 4, gradientClipVal: 1 }).fit(model, data);
+    expect(tf.memory().numTensors).toBe(before);
+    const batch = data.build(["go .", "i'm home ."], ["va !", "je suis chez moi ."]);
+    const predict = (): void => {
+      const [outputs, weights] = model.predictStep(batch, data.numSteps, true);
+      tf.dispose([outputs, ...weights.flat(2)]);
+    };
+    predict();
+    const baseline = tf.memory().numTensors;
+    for (let i = 0; i < 20; i++) predict();
+    expect(tf.memory().numTensors).toBe(baseline);
+    tf.dispose(batch);
+    model.dispose();
+    data.dispose();
+  });
 });

@@ -22,6 +22,28 @@ export interface HeatmapOptions {
   xTickLabels?: string[] | null;
   /** Labels of the queries (rows of each matrix). */
   yTickLabels?: string[] | null;
+  /**
+   * Names of the grid's rows and of its columns, e.g. `{ rows: ["block 1", "block 2"], cols:
+   * ["head 1", …] }` for a Transformer's attention (section 11.7). In JupyterLab the figure then
+   * offers, below the full grid, a control that steps through the panels one at a time (figure
+   * contract version 3); the SVG fallback names the rows beside them.
+   */
+  panelLabels?: { rows: string[]; cols: string[] } | null;
+}
+
+/** `panelLabels`: an object of `rows` (one non-empty name per grid row) and `cols` (one per grid column). */
+function expectPanelLabels(fn: string, labels: unknown, rows: number, cols: number): { rows: string[]; cols: string[] } {
+  if (labels === null || typeof labels !== "object" || Array.isArray(labels)) {
+    fail(fn, "panelLabels", "{ rows, cols }: one name per grid row and per grid column", Array.isArray(labels) ? "an array" : typeof labels);
+  }
+  const { rows: rowNames, cols: colNames } = labels as { rows?: unknown; cols?: unknown };
+  const named = (arg: string, names: unknown, n: number, what: string): string[] => {
+    const checked = expectStrings(fn, arg, names, n, what);
+    const empty = checked.findIndex((name) => name.trim() === "");
+    if (empty >= 0) fail(fn, `${arg}[${empty}]`, "a name", "an empty string");
+    return checked;
+  };
+  return { rows: named("panelLabels.rows", rowNames, rows, "one per grid row"), cols: named("panelLabels.cols", colNames, cols, "one per grid column") };
 }
 
 /**
@@ -50,6 +72,7 @@ export function heatmapFigure(matrices: MatrixGrid, options: HeatmapOptions = {}
       colorRange: options.colorRange == null ? null : expectRange(fn, "colorRange", options.colorRange),
       xTickLabels: options.xTickLabels == null ? null : expectStrings(fn, "xTickLabels", options.xTickLabels, width, "one per key"),
       yTickLabels: options.yTickLabels == null ? null : expectStrings(fn, "yTickLabels", options.yTickLabels, height, "one per query"),
+      panelLabels: options.panelLabels == null ? null : expectPanelLabels(fn, options.panelLabels, grid.length, cols),
     }),
   );
   if (payload.colorRange[0] > payload.colorRange[1]) fail(fn, "colorRange", "[min, max] with min < max", `[${payload.colorRange.join(", ")}]`);

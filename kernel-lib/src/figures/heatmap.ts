@@ -11,6 +11,7 @@ import {
   countNonFinite,
   describeNonFinite,
   fromWireNumber,
+  heatmapRowLabel,
   minimumHeatmapVersion,
   nonFiniteToken,
   toWireNumber,
@@ -44,6 +45,9 @@ export interface HeatmapInput {
   yTickLabels?: string[] | null;
   /** A note shown with the figure; by default one saying so when no value is finite. */
   note?: string;
+  /** Names of the grid's rows and columns (payload version 3), e.g. blocks and heads: the
+   * interactive figure steps through the panels with them, the SVG labels the rows. */
+  panelLabels?: { rows: string[]; cols: string[] } | null;
 }
 
 /** Every value of the grid, panel by panel. */
@@ -132,6 +136,7 @@ export function heatmapPayload(input: HeatmapInput): HeatmapPayload {
     xTickLabels: input.xTickLabels ?? null,
     yTickLabels: input.yTickLabels ?? null,
     ...(note === undefined ? {} : { note }),
+    ...(input.panelLabels == null ? {} : { panelLabels: { rows: [...input.panelLabels.rows], cols: [...input.panelLabels.cols] } }),
   };
   payload.version = minimumHeatmapVersion(payload);
   assertHeatmapPayload(payload);
@@ -200,7 +205,8 @@ export function heatmapSvg(p: HeatmapPayload): string {
   const H = p.figsize[1] * 72;
   const hasXLabel = p.xlabels.some((l) => l !== "");
   const yTickSample = p.yTickLabels ?? [String(p.height - 1)];
-  const left = 7 + tickLabelWidth(yTickSample.map((label) => ({ pos: 0, label }))) + (p.ylabel !== "" ? FONT.size + LABEL_PAD : 0) + 6;
+  const hasYLabel = Array.from({ length: p.gridRows }, (_, r) => heatmapRowLabel(p, r)).some((l) => l !== "");
+  const left = 7 + tickLabelWidth(yTickSample.map((label) => ({ pos: 0, label }))) + (hasYLabel ? FONT.size + LABEL_PAD : 0) + 6;
   const titleSpace = p.titles !== null ? FONT.size * 1.2 + 8 : 0;
   const gap = 8;
   const xLabelWidth = p.xTickLabels === null ? 0 : tickLabelWidth(p.xTickLabels.map((label) => ({ pos: 0, label })));
@@ -260,7 +266,8 @@ export function heatmapSvg(p: HeatmapPayload): string {
         ...leftTicks(box, yTicks, c === 0),
       );
       if (r === p.gridRows - 1 && p.xlabels[c] !== "") body.push(xLabel(box, p.xlabels[c], L.extra));
-      if (c === 0 && p.ylabel !== "") body.push(yLabel(box, p.ylabel, 7 + tickLabelWidth(yTicks) + LABEL_PAD));
+      const rowYLabel = heatmapRowLabel(p, r);
+      if (c === 0 && rowYLabel !== "") body.push(yLabel(box, rowYLabel, 7 + tickLabelWidth(yTicks) + LABEL_PAD));
       if (p.titles !== null && p.titles[c] !== "") body.push(titleText(box, p.titles[c], fittedTitleSize(p.titles[c], panelW + gap)));
     }
   }
@@ -312,6 +319,7 @@ export function heatmapSummary(p: HeatmapPayload): string {
     ` (rows: ${p.ylabel || "—"}, columns: ${xl || "—"}), ${colours}` +
     (nonFinite > 0 ? `; ${nonFinite} of ${total} cells not finite (${describeNonFinite(counts)})` : "") +
     (p.titles !== null ? `; titles: ${p.titles.join(", ")}` : "") +
+    (p.panelLabels !== undefined ? `; grid rows: ${p.panelLabels.rows.join(", ")}; grid columns: ${p.panelLabels.cols.join(", ")}` : "") +
     (p.note !== undefined ? `. Note: ${p.note}` : "")
   );
 }

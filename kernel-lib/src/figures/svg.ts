@@ -79,25 +79,38 @@ export function svgDocument(widthPt: number, heightPt: number, body: string[], t
 }
 
 /**
- * Advance widths of DejaVu Sans (the first font of FONT.family, matplotlib's) for the printable
- * ASCII characters " " to "~", in thousandths of an em. Wide glyphs matter for tokens: "<eos>" is
- * 3.4 em, not the 3.0 a flat 0.6 em per character gives, and a y label placed by the flat estimate
- * ran into it.
+ * Advance widths (em) of DejaVu Sans, the font of every label, for the printable ASCII characters
+ * U+0020 … U+007E, read from DejaVuSans.ttf. Tokens such as `<pad>` are far wider than an
+ * average of 0.6 em per character suggests (`<` and `>` are 0.84 em), which made rotated axis
+ * labels run into tick labels.
  */
-const ASCII_ADVANCE = [
-  318, 401, 460, 838, 636, 950, 780, 275, 390, 390, 500, 838, 318, 361, 318, 337, 636, 636, 636, 636, 636, 636, 636, 636,
-  636, 636, 337, 337, 838, 838, 838, 531, 1000, 684, 686, 698, 770, 632, 575, 775, 752, 295, 295, 656, 557, 863, 748, 787,
-  603, 787, 695, 635, 611, 732, 684, 989, 685, 611, 685, 390, 337, 390, 838, 500, 500, 613, 635, 550, 635, 615, 352, 635,
-  634, 278, 278, 579, 278, 974, 634, 612, 635, 635, 411, 521, 392, 634, 592, 818, 592, 592, 525, 636, 337, 636, 838,
+const ASCII_WIDTHS = [
+  0.318, 0.401, 0.46, 0.838, 0.636, 0.95, 0.78, 0.275, 0.39, 0.39, 0.5, 0.838, 0.318, 0.361, 0.318, 0.337,
+  0.636, 0.636, 0.636, 0.636, 0.636, 0.636, 0.636, 0.636, 0.636, 0.636, 0.337, 0.337, 0.838, 0.838, 0.838, 0.531,
+  1.0, 0.684, 0.686, 0.698, 0.77, 0.632, 0.575, 0.775, 0.752, 0.295, 0.295, 0.656, 0.557, 0.863, 0.748, 0.787,
+  0.603, 0.787, 0.695, 0.635, 0.611, 0.732, 0.684, 0.989, 0.685, 0.611, 0.685, 0.39, 0.337, 0.39, 0.838, 0.5,
+  0.5, 0.613, 0.635, 0.55, 0.635, 0.615, 0.352, 0.635, 0.634, 0.278, 0.278, 0.579, 0.278, 0.974, 0.634, 0.612,
+  0.635, 0.635, 0.411, 0.521, 0.392, 0.634, 0.592, 0.818, 0.592, 0.592, 0.525, 0.636, 0.337, 0.636, 0.838,
 ];
 
-/** Width of `s` in points at `size`: DejaVu Sans's advances for ASCII, 0.6 em for any other
- * character; used only to leave room for labels, never to clip them. */
+/** East Asian wide characters (CJK, Hangul, full-width forms) and emoji: about one em each. */
+function isWide(code: number): boolean {
+  return (
+    (code >= 0x1100 && code <= 0x115f) || (code >= 0x2e80 && code <= 0xa4cf) || (code >= 0xac00 && code <= 0xd7a3) ||
+    (code >= 0xf900 && code <= 0xfaff) || (code >= 0xff00 && code <= 0xff60) || code >= 0x1f000
+  );
+}
+
+/**
+ * Width of `s` in points at `size`, as DejaVu Sans sets it: exact advances for ASCII, 0.65 em for
+ * other letters (accented Latin, Greek and Cyrillic average 0.61–0.72 em), 1 em for wide
+ * characters. Used to make room for tick labels and legends.
+ */
 export function textWidth(s: string, size = FONT.size): number {
   let em = 0;
   for (const ch of s) {
     const code = ch.codePointAt(0)!;
-    em += code >= 32 && code < 127 ? ASCII_ADVANCE[code - 32] / 1000 : 0.6;
+    em += code >= 0x20 && code <= 0x7e ? ASCII_WIDTHS[code - 0x20] : isWide(code) ? 1 : 0.65;
   }
   return em * size;
 }

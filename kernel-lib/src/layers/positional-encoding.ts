@@ -28,6 +28,11 @@ export function positionalEncodingTable(numHiddens: number, maxLen: number): tf.
  * The book's `PositionalEncoding(numHiddens, dropout, maxLen)` (section 11.6): `forward(X)` adds
  * the first `steps` rows of `P` `(1, maxLen, numHiddens)` to `X` `(batch, steps, numHiddens)`,
  * then applies dropout. `numHiddens` must be even (the sine and cosine columns interleave).
+ *
+ * `forward(X, offset)` adds rows `offset … offset + steps - 1` instead: the encodings of tokens
+ * that follow `offset` earlier ones. The Transformer decoder of d2l-ts (11.7) uses it so that the
+ * token it decodes at step t gets P[t] (the book's decoder, seeing one token per call, gives
+ * every token P[0]).
  */
 export class PositionalEncoding extends Layer {
   dropout: Dropout;
@@ -44,16 +49,22 @@ export class PositionalEncoding extends Layer {
     this.P = tf.keep(positionalEncodingTable(numHiddens, maxLen));
   }
 
-  forward(X: tf.Tensor): tf.Tensor3D {
+  /**
+   * `X` `(batch, steps, numHiddens)` → `dropout(X + P[:, offset:offset + steps])`, same shape.
+   * Throws a `D2lArgumentError` when `offset + steps` exceeds `maxLen`.
+   */
+  forward(X: tf.Tensor, offset = 0): tf.Tensor3D {
     const fn = "PositionalEncoding.forward";
     const maxLen = this.P.shape[1];
     const numHiddens = this.P.shape[2];
     const x = expectRank(fn, "X", X, 3, `(batch, steps, numHiddens = ${numHiddens})`) as tf.Tensor3D;
-    if (x.shape[2] !== numHiddens || x.shape[1] > maxLen) {
-      fail(fn, "X", `of shape (batch, steps <= maxLen = ${maxLen}, numHiddens = ${numHiddens})`, `shape ${formatShape(x.shape)}`);
+    expectInteger(fn, "offset", offset, 0);
+    if (x.shape[2] !== numHiddens || offset + x.shape[1] > maxLen) {
+      const steps = offset === 0 ? `steps <= maxLen = ${maxLen}` : `steps <= maxLen - offset = ${maxLen - offset}`;
+      fail(fn, "X", `of shape (batch, ${steps}, numHiddens = ${numHiddens})`, `shape ${formatShape(x.shape)}`);
     }
     return tf.tidy(() => {
-      const positions = this.P.slice([0, 0, 0], [1, x.shape[1], numHiddens]);
+      const positions = this.P.slice([0, offset, 0], [1, x.shape[1], numHiddens]);
       return this.dropout.forward(x.add(positions)) as tf.Tensor3D;
     });
   }

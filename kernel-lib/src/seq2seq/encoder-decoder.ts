@@ -50,8 +50,12 @@ export abstract class AttentionDecoder<State = unknown, EncoderOutput = unknown,
   abstract get attentionWeights(): Weights;
 }
 
-/** The type of a decoder's `attentionWeights` (`never` for a decoder without them). */
-export type AttentionWeightsOf<D> = D extends { readonly attentionWeights: infer W } ? W : never;
+/**
+ * The type of a decoder's `attentionWeights`; `unknown` for a decoder without them, so that
+ * every `EncoderDecoder<E, D>` is also an `EncoderDecoder` (a helper taking any model accepts
+ * the Transformer's). `predictStep` saves them only for an `AttentionDecoder`.
+ */
+export type AttentionWeightsOf<D> = D extends { readonly attentionWeights: infer W } ? W : unknown;
 
 /** Reads `numSteps`-style integers ≥ 1. */
 function expectSteps(fn: string, arg: string, value: unknown): number {

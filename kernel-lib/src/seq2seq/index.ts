@@ -1,5 +1,5 @@
 // Public exports of the seq2seq folder: the encoder–decoder machinery of sections 10.6–10.7 and
-// the attention decoder of 11.4.
+// the attention decoder of 11.4, the Transformer of 11.7.
 export {
   Encoder,
   Decoder,
@@ -13,3 +13,10 @@ export { Seq2SeqEncoder, type Seq2SeqEncoderOutput } from "./rnn-encoder";
 export { Seq2SeqAttentionDecoder, type Seq2SeqAttentionState } from "./attention-decoder";
 export { Seq2Seq } from "./seq2seq";
 export { bleu } from "./bleu";
+export { TransformerEncoderBlock, TransformerEncoder } from "./transformer-encoder";
+export {
+  TransformerDecoderBlock,
+  TransformerDecoder,
+  type TransformerDecoderState,
+  type TransformerDecoderAttentionWeights,
+} from "./transformer-decoder";
