@@ -1,8 +1,9 @@
 """Times one benchmark row with the book's PyTorch code (reference/book_torch.py) and prints one JSON line:
 {row, mode, times_ms, peak_rss_mb, threads, blas, torch}. Run by bench/run.mjs in a fresh
-process per row, with Debian's Python:
+process per row, with Debian's Python. `threads` is "default" (torch's own choice: one intra-op
+thread with Debian's torch here) or a number for `torch.set_num_threads`:
 
-    /usr/bin/python3 bench/torch_rows.py <row id> <repeats> <max seconds>
+    /usr/bin/python3 bench/torch_rows.py <row id> <repeats> <max seconds> [threads]
     /usr/bin/python3 bench/torch_rows.py --info      # torch version, threads and the BLAS in use
 """
 import ctypes
@@ -122,6 +123,9 @@ def main():
         print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_in_use()}))
         return
     rid, repeats, max_seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+    threads = sys.argv[4] if len(sys.argv) > 4 else "default"
+    if threads != "default":
+        torch.set_num_threads(int(threads))
     with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "rows.json")) as f:
         rows = {r["id"]: r for r in json.load(f)["rows"]}
     torch.manual_seed(0)
