@@ -8,9 +8,9 @@
  */
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { tf } from "../tf";
-import { cpuValues, type CpuBackend } from "./cpu-backend";
+import { rawValues, type CpuBackend } from "./cpu-backend";
 import { Job, Op } from "./job-layout";
-import { getRuntime } from "./runtime";
+import { withCall, type Call, type Values } from "./runtime";
 
 export type BinaryKind = "add" | "sub" | "mul" | "div";
 
@@ -55,7 +55,7 @@ function collapse(shape: number[], sa: number[], sb: number[]): [number[], numbe
 
 function row(
   kind: BinaryKind, out: Float32Array, o: number, n: number,
-  a: Float32Array, ia: number, sa: number, b: Float32Array, ib: number, sb: number,
+  a: Values, ia: number, sa: number, b: Values, ib: number, sb: number,
 ): void {
   // Broadcasting mostly repeats one number along a row (stride 0): hoist it out of the loop.
   if (sa === 1 && sb === 0) {
@@ -101,7 +101,7 @@ function row(
 }
 
 /** Tight loops for the two commonest cases: same shapes, and one operand a single number. */
-function elementwise(kind: BinaryKind, out: Float32Array, a: Float32Array, b: Float32Array): void {
+function elementwise(kind: BinaryKind, out: Float32Array, a: Values, b: Values): void {
   const n = out.length;
   switch (kind) {
     case "add":
@@ -119,7 +119,7 @@ function elementwise(kind: BinaryKind, out: Float32Array, a: Float32Array, b: Fl
   }
 }
 
-function withScalar(kind: BinaryKind, out: Float32Array, a: Float32Array, s: number, scalarFirst: boolean): void {
+function withScalar(kind: BinaryKind, out: Float32Array, a: Values, s: number, scalarFirst: boolean): void {
   const n = out.length;
   switch (kind) {
     case "add":
@@ -146,48 +146,40 @@ const KIND_CODE: Record<BinaryKind, number> = { add: 0, sub: 1, mul: 2, div: 3 }
 const enum Layout { Full = 0, BScalar = 1, AScalar = 2 }
 
 /** Same-shape or one-number operands in the WebAssembly kernel (bit-identical to the JS loops). */
-function wasmElementwise(kind: BinaryKind, out: Float32Array, a: Float32Array, b: Float32Array, layout: Layout): void {
-  const rt = getRuntime();
-  const arena = rt.arena();
-  const aAt = arena.alloc(a.length * 4);
-  const bAt = arena.alloc(b.length * 4);
-  const outAt = arena.alloc(out.length * 4);
-  arena.commit();
-  arena.f32(aAt, a.length).set(a);
-  arena.f32(bAt, b.length).set(b);
-  const job = rt.newJob(Op.binary, Math.ceil(out.length / ELEMENTS_PER_TASK));
-  job[Job.rows] = out.length;
-  job[Job.x] = aAt;
-  job[Job.y] = bAt;
+function wasmElementwise(call: Call, kind: BinaryKind, outAt: number, n: number, a: Values, b: Values, layout: Layout): void {
+  const job = call.rt.newJob(Op.binary, Math.ceil(n / ELEMENTS_PER_TASK));
+  job[Job.rows] = n;
+  job[Job.x] = call.f32(a);
+  job[Job.y] = call.f32(b);
   job[Job.out] = outAt;
   job[Job.rowsPerTaskR] = ELEMENTS_PER_TASK;
   job[Job.binaryKind] = KIND_CODE[kind];
   job[Job.binaryScalar] = layout;
-  rt.execute(out.length * 2, out);
-  out.set(arena.f32(outAt, out.length));
+  call.rt.execute(n * 2);
 }
 
-/** `a (kind) b` with numpy broadcasting; returns the values and the output shape. */
+/** `a (kind) b` with numpy broadcasting; returns the values (a heap block of `call`) and the output shape. */
 export function broadcastBinary(
-  kind: BinaryKind, a: Float32Array, aShape: readonly number[], b: Float32Array, bShape: readonly number[],
+  call: Call, kind: BinaryKind, a: Values, aShape: readonly number[], b: Values, bShape: readonly number[],
 ): { values: Float32Array; shape: number[] } {
   const shape = tf.broadcast_util.assertAndGetBroadcastShape(aShape.slice(), bShape.slice());
   const size = shape.reduce((p, d) => p * d, 1);
-  const out = new Float32Array(size);
+  const { at, values } = call.output("float32", size);
+  const out = values as Float32Array;
   if (size === 0) return { values: out, shape };
   const big = size >= WASM_MIN_ELEMENTS;
   if (a.length === size && b.length === size) {
-    if (big) wasmElementwise(kind, out, a, b, Layout.Full);
+    if (big) wasmElementwise(call, kind, at, size, a, b, Layout.Full);
     else elementwise(kind, out, a, b);
     return { values: out, shape };
   }
   if (b.length === 1 && a.length === size) {
-    if (big) wasmElementwise(kind, out, a, b, Layout.BScalar);
+    if (big) wasmElementwise(call, kind, at, size, a, b, Layout.BScalar);
     else withScalar(kind, out, a, b[0], false);
     return { values: out, shape };
   }
   if (a.length === 1 && b.length === size) {
-    if (big) wasmElementwise(kind, out, a, b, Layout.AScalar);
+    if (big) wasmElementwise(call, kind, at, size, a, b, Layout.AScalar);
     else withScalar(kind, out, b, a[0], true);
     return { values: out, shape };
   }
@@ -219,10 +211,14 @@ export function broadcastBinary(
 export function makeBinary(kind: BinaryKind, fallback: KernelFunc): KernelFunc {
   return (args) => {
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
-    if (a.dtype !== "float32" || b.dtype !== "float32") return fallback(args);
     const cpu = args.backend as CpuBackend;
-    const { values, shape } = broadcastBinary(kind, cpuValues(cpu, a), a.shape, cpuValues(cpu, b), b.shape);
-    return cpu.makeTensorInfo(shape, "float32", values);
+    const av = rawValues(cpu, a);
+    const bv = rawValues(cpu, b);
+    if (a.dtype !== "float32" || b.dtype !== "float32" || av === null || bv === null) return fallback(args);
+    return withCall((call) => {
+      const { values, shape } = broadcastBinary(call, kind, av, a.shape, bv, b.shape);
+      return cpu.makeTensorInfo(shape, "float32", values);
+    });
   };
 }
 
@@ -230,11 +226,13 @@ export function makeBinary(kind: BinaryKind, fallback: KernelFunc): KernelFunc {
 export function makeNeg(fallback: KernelFunc): KernelFunc {
   return (args) => {
     const { x } = args.inputs as { x: TensorInfo };
-    if (x.dtype !== "float32") return fallback(args);
     const cpu = args.backend as CpuBackend;
-    const values = cpuValues(cpu, x);
-    const out = new Float32Array(values.length);
-    for (let i = 0; i < out.length; i++) out[i] = -values[i];
-    return cpu.makeTensorInfo(x.shape.slice(), "float32", out);
+    const values = rawValues(cpu, x);
+    if (x.dtype !== "float32" || values === null) return fallback(args);
+    return withCall((call) => {
+      const out = call.array("float32", values.length);
+      for (let i = 0; i < out.length; i++) out[i] = -values[i];
+      return cpu.makeTensorInfo(x.shape.slice(), "float32", out);
+    });
   };
 }

@@ -34,6 +34,7 @@ export const Job = {
   mask: 14,
   binaryKind: 15,
   binaryScalar: 16,
+  rowLengths: 17,
 } as const;
 
 /** Size of a job block in int32 fields. */

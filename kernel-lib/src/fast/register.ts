@@ -7,8 +7,16 @@ import type { GradConfig, KernelConfig, KernelFunc, NamedAttrMap, Tensor } from 
 import { tf } from "../tf";
 import { makeBatchMatMul } from "./matmul";
 import { makeBinary, makeNeg } from "./binary";
-import { makeSoftmax, maskedSoftmaxBackwardFast, maskedSoftmaxForwardFast, softmaxGrad, SOFTMAX_GRAD_KERNEL } from "./softmax";
+import {
+  fastMaskedSoftmaxKernels,
+  makeSoftmax,
+  MASKED_SOFTMAX_KERNEL,
+  maskedSoftmaxKernel,
+  softmaxGrad,
+  SOFTMAX_GRAD_KERNEL,
+} from "./softmax";
 import { setMaskedSoftmaxKernels } from "../ops/masked-softmax";
+import { HeapExhausted, trackBackend } from "./heap";
 import { getRuntime } from "./runtime";
 import { makeSum } from "./sum";
 import { makeTanh, tanhGrad, TANH_GRAD_KERNEL } from "./tanh";
@@ -39,6 +47,31 @@ function swapKernel(config: KernelConfig): void {
   tf.unregisterKernel(config.kernelName, BACKEND);
   tf.registerKernel(config);
 }
+
+/**
+ * A fast kernel as registered: the backend counts references to heap blocks before the kernel
+ * hands it one (heap.ts), and a call that does not fit in the WebAssembly memory goes to
+ * `fallback` (tfjs's kernel, or an error for d2l-ts's own kernels).
+ */
+function guarded(kernel: KernelFunc, fallback?: KernelFunc): KernelFunc {
+  const { heap } = getRuntime();
+  return (args) => {
+    trackBackend(args.backend, heap);
+    try {
+      return kernel(args);
+    } catch (error) {
+      if (error instanceof HeapExhausted && fallback) return fallback(args);
+      throw error;
+    }
+  };
+}
+
+/** d2l-ts's own kernels (no tfjs counterpart), registered once. */
+const OWN_KERNELS: ReadonlyArray<[string, KernelFunc]> = [
+  [SOFTMAX_GRAD_KERNEL, softmaxGrad],
+  [TANH_GRAD_KERNEL, tanhGrad],
+  [MASKED_SOFTMAX_KERNEL, maskedSoftmaxKernel],
+];
 
 /** Softmax's gradient through the fused kernel when the fast kernels run on the CPU backend. */
 function fastSoftmaxGrad(original: GradConfig): GradConfig {
@@ -89,18 +122,21 @@ export function useFastKernels(enable = true): void {
         if (!config) throw new Error(`d2l-ts fast kernels: tfjs has no '${name}' kernel for the cpu backend`);
         reference.set(name, config);
       }
-      tf.registerKernel({ kernelName: SOFTMAX_GRAD_KERNEL, backendName: BACKEND, kernelFunc: softmaxGrad });
+      for (const [kernelName, kernelFunc] of OWN_KERNELS) {
+        tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc: guarded(kernelFunc) });
+      }
       referenceSoftmaxGrad = tf.getGradient("Softmax") ?? null;
-      tf.registerKernel({ kernelName: TANH_GRAD_KERNEL, backendName: BACKEND, kernelFunc: tanhGrad });
       referenceTanhGrad = tf.getGradient("Tanh") ?? null;
     }
+    const backend = tf.findBackend(BACKEND);
+    if (backend) trackBackend(backend, getRuntime().heap);
     for (const [name, make] of REPLACEMENTS) {
       const ref = reference.get(name)!;
-      swapKernel({ ...ref, kernelFunc: make(ref.kernelFunc) });
+      swapKernel({ ...ref, kernelFunc: guarded(make(ref.kernelFunc), ref.kernelFunc) });
     }
     if (referenceSoftmaxGrad) tf.registerGradient(fastSoftmaxGrad(referenceSoftmaxGrad));
     if (referenceTanhGrad) tf.registerGradient(fastTanhGrad(referenceTanhGrad));
-    setMaskedSoftmaxKernels({ forward: maskedSoftmaxForwardFast, backward: maskedSoftmaxBackwardFast });
+    setMaskedSoftmaxKernels(fastMaskedSoftmaxKernels);
   } else if (reference) {
     for (const config of reference.values()) swapKernel(config);
     if (referenceSoftmaxGrad) tf.registerGradient(referenceSoftmaxGrad);

@@ -7,10 +7,11 @@
  */
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { tf } from "../tf";
-import { cpuValues, type CpuBackend } from "./cpu-backend";
+import { rawValues, type CpuBackend } from "./cpu-backend";
+import { withCall, type Call, type Values } from "./runtime";
 import { mergeDims } from "./strided";
 
-export function sumValues(x: Float32Array, shape: readonly number[], axes: readonly number[]): { values: Float32Array; outShape: number[] } {
+export function sumValues(call: Call, x: Values, shape: readonly number[], axes: readonly number[]): { values: Float32Array; outShape: number[] } {
   const reduced = new Set(axes);
   const outShape = shape.filter((_, d) => !reduced.has(d));
   const outSize = outShape.reduce((p, d) => p * d, 1);
@@ -50,19 +51,24 @@ export function sumValues(x: Float32Array, shape: readonly number[], axes: reado
       }
     }
   }
-  return { values: Float32Array.from(acc), outShape };
+  const values = call.array("float32", outSize);
+  values.set(acc);
+  return { values, outShape };
 }
 
 /** The kernel registered for Sum (float32; other dtypes go to `fallback`). */
 export function makeSum(fallback: KernelFunc): KernelFunc {
   return (args) => {
     const { x } = args.inputs as { x: TensorInfo };
-    if (x.dtype !== "float32") return fallback(args);
+    const cpu = args.backend as CpuBackend;
+    const xv = rawValues(cpu, x);
+    if (x.dtype !== "float32" || xv === null) return fallback(args);
     const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
     const axes = tf.util.parseAxisParam(axis, x.shape);
-    const cpu = args.backend as CpuBackend;
-    const { values, outShape } = sumValues(cpuValues(cpu, x), x.shape, axes);
-    const shape = keepDims ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
-    return cpu.makeTensorInfo(shape, "float32", values);
+    return withCall((call) => {
+      const { values, outShape } = sumValues(call, xv, x.shape, axes);
+      const shape = keepDims ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
+      return cpu.makeTensorInfo(shape, "float32", values);
+    });
   };
 }

@@ -6,7 +6,8 @@
  */
 import type { DataType, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { tf } from "../tf";
-import type { CpuBackend } from "./cpu-backend";
+import { arrayDtype, rawValues, type CpuBackend } from "./cpu-backend";
+import { withCall } from "./runtime";
 import { mergeDims, type StridedWalk } from "./strided";
 
 type NumericArray = Float32Array | Int32Array | Uint8Array;
@@ -52,11 +53,15 @@ export function makeTranspose(fallback: KernelFunc): KernelFunc {
   return (args) => {
     const { x } = args.inputs as { x: TensorInfo };
     const { perm } = args.attrs as { perm: number[] };
-    const values = (args.backend as CpuBackend).data.get(x.dataId).values;
-    if (!NUMERIC.has(x.dtype) || !ArrayBuffer.isView(values)) return fallback(args);
+    const cpu = args.backend as CpuBackend;
+    const values = rawValues(cpu, x);
+    if (!NUMERIC.has(x.dtype) || values === null) return fallback(args);
     const shape = perm.map((p) => x.shape[p]);
-    const out = tf.util.getTypedArrayFromDType(x.dtype as "float32" | "int32" | "bool", tf.util.sizeFromShape(shape)) as NumericArray;
-    transposeValues(values as unknown as ArrayLike<number>, x.shape, perm, out);
-    return (args.backend as CpuBackend).makeTensorInfo(shape, x.dtype, out as Float32Array);
+    return withCall((call) => {
+      // tfjs may keep a float32 tensor's values in another typed array: the output keeps that type.
+      const out = call.array(arrayDtype(values), tf.util.sizeFromShape(shape));
+      transposeValues(values, x.shape, perm, out);
+      return cpu.makeTensorInfo(shape, x.dtype, out);
+    });
   };
 }

@@ -26,9 +26,10 @@ enum {
   J_A_BATCH = 18, J_B_BATCH = 19,         // byte offsets of int32 tables: per output batch, element offset into A / B
   J_ROWS_PER_TASK = 20, J_TASKS_PER_BATCH = 21,
   // row-wise kernels (softmax and its gradient); J_MASK: byte offset of one keep flag (uint8) per
-  // element, 0 when nothing is masked. Masked scores become -1e6 (the book's value) and get no
-  // gradient.
+  // element, J_ROW_LENS: of one length (int32) per row (columns from it on are masked); 0 when
+  // not used. Masked scores become -1e6 (the book's value) and get no gradient.
   J_ROWS = 8, J_COLS = 9, J_X = 10, J_Y = 11, J_OUT = 12, J_ROWS_PER_TASK_R = 13, J_MASK = 14,
+  J_ROW_LENS = 17,
 };
 
 enum { OP_MATMUL = 1, OP_SOFTMAX = 2, OP_SOFTMAX_GRAD = 3, OP_TANH = 4, OP_BINARY = 5 };
@@ -299,6 +300,7 @@ static void run_rows(int32_t *job, int32_t op) {
   const float *y = (const float *)job[J_Y];
   float *out = (float *)job[J_OUT];
   const uint8_t *keep = (const uint8_t *)job[J_MASK];
+  const int32_t *lens = (const int32_t *)job[J_ROW_LENS];
   for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
     int32_t r1 = (t + 1) * per_task < rows ? (t + 1) * per_task : rows;
     for (int32_t r = t * per_task; r < r1; r++) {
@@ -308,6 +310,11 @@ static void run_rows(int32_t *job, int32_t op) {
           // The book's masking, then the softmax in place.
           for (int32_t j = 0; j < n; j++) out[o + j] = keep[o + j] ? x[o + j] : -1e6f;
           softmax_row(out + o, out + o, n);
+        } else if (lens) {
+          int32_t len = lens[r];
+          for (int32_t j = 0; j < len; j++) out[o + j] = x[o + j];
+          for (int32_t j = len; j < n; j++) out[o + j] = -1e6f;
+          softmax_row(out + o, out + o, n);
         } else {
           softmax_row(x + o, out + o, n);
         }
@@ -315,6 +322,8 @@ static void run_rows(int32_t *job, int32_t op) {
         softmax_grad_row(x + o, y + o, out + o, n);
         if (keep) {
           for (int32_t j = 0; j < n; j++) out[o + j] = keep[o + j] ? out[o + j] : 0.0f;
+        } else if (lens) {
+          for (int32_t j = lens[r]; j < n; j++) out[o + j] = 0.0f;
         }
       }
     }
