@@ -33,14 +33,40 @@ export const Job = {
   rowsPerTaskR: 13,
   mask: 14,
   binaryKind: 15,
-  binaryScalar: 16,
   rowLengths: 17,
+  binaryRank: 18,
+  binaryTable: 19,
+  // unary maths and row reductions (with rows, x, out, rowsPerTaskR)
+  unaryKind: 15,
+  reduceKind: 15,
+  // strided copy (with x = source, out = destination)
+  copyRank: 8,
+  copyTable: 9,
+  elemBytes: 16,
+  // gather (with x, y = indices, out, elemBytes) and segment sum (with rows, x, y = ids, out)
+  outer: 8,
+  axisDim: 9,
+  inner: 13,
+  count: 14,
+  segments: 14,
 } as const;
 
 /** Size of a job block in int32 fields. */
 export const JOB_FIELDS = 32;
 
-export const Op = { matmul: 1, softmax: 2, softmaxGrad: 3, tanh: 4, binary: 5 } as const;
+export const Op = {
+  matmul: 1, softmax: 2, softmaxGrad: 3, binary: 5, unary: 6, rowReduce: 7, copy: 8, gather: 9, segmentSum: 10,
+} as const;
+
+/** OP_BINARY's kinds (BIN_* in kernels.h). */
+export const BinaryKind = {
+  add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, sigmoidGrad: 6, reluGrad: 7, tanhGrad: 8,
+} as const;
+
+/** OP_UNARY's kinds (UN_* in kernels.h). */
+export const UnaryKind = {
+  relu: 0, sigmoid: 1, exp: 2, log: 3, sqrt: 4, rsqrt: 5, square: 6, abs: 7, neg: 8, tanh: 9,
+} as const;
 
 /** The micro-kernel's register tile (MR rows by NR columns); kernels.c defines the same. */
 export const MR = 4;

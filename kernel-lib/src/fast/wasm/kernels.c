@@ -6,47 +6,7 @@
 // that memory, then every thread calls `run(job, threadId)`; the threads take tasks from an atomic
 // counter in the job until none are left. The kernels use no shadow stack (no address-taken
 // locals), so the instances need no per-thread stack.
-#include <stdint.h>
-#include <wasm_simd128.h>
-
-#define EXPORT(name) __attribute__((export_name(name)))
-
-// Job fields (int32 indices into the job block); keep in sync with src/fast/job-layout.ts.
-enum {
-  J_OP = 0,         // which kernel (OP_*)
-  J_NEXT_TASK = 1,  // atomic task counter
-  J_NUM_TASKS = 2,
-  J_SCRATCH = 3,    // byte offset of thread 0's scratch; thread t's is J_SCRATCH + t * J_SCRATCH_BYTES
-  J_SCRATCH_BYTES = 4,
-  // matmul
-  J_M = 8, J_N = 9, J_K = 10,
-  J_A = 11, J_B = 12, J_C = 13,           // byte offsets of the operands
-  J_A_ROW = 14, J_A_COL = 15,             // element strides of A along m and k
-  J_B_ROW = 16, J_B_COL = 17,             // element strides of B along k and n
-  J_A_BATCH = 18, J_B_BATCH = 19,         // byte offsets of int32 tables: per output batch, element offset into A / B
-  J_ROWS_PER_TASK = 20, J_TASKS_PER_BATCH = 21,
-  // row-wise kernels (softmax and its gradient); J_MASK: byte offset of one keep flag (uint8) per
-  // element, J_ROW_LENS: of one length (int32) per row (columns from it on are masked); 0 when
-  // not used. Masked scores become -1e6 (the book's value) and get no gradient.
-  J_ROWS = 8, J_COLS = 9, J_X = 10, J_Y = 11, J_OUT = 12, J_ROWS_PER_TASK_R = 13, J_MASK = 14,
-  J_ROW_LENS = 17,
-};
-
-enum { OP_MATMUL = 1, OP_SOFTMAX = 2, OP_SOFTMAX_GRAD = 3, OP_TANH = 4, OP_BINARY = 5 };
-
-// OP_BINARY: out = a (kind) b over J_ROWS elements (a in J_X, b in J_Y), one operand possibly a
-// single number (J_BIN_SCALAR).
-enum { J_BIN_KIND = 15, J_BIN_SCALAR = 16 };
-enum { BIN_ADD = 0, BIN_SUB = 1, BIN_MUL = 2, BIN_DIV = 3 };
-enum { BIN_FULL = 0, BIN_B_SCALAR = 1, BIN_A_SCALAR = 2 };
-
-// Register tile of the matmul micro-kernel: MR rows of A by NR columns of B.
-#define MR 4
-#define NR 8
-
-static inline int32_t take_task(int32_t *job) {
-  return __atomic_fetch_add(&job[J_NEXT_TASK], 1, __ATOMIC_RELAXED);
-}
+#include "kernels.h"
 
 // ---------------------------------------------------------------------------------------------
 // Matrix multiplication C[b] = A[b] · B[b], with arbitrary element strides (so transposes cost
@@ -94,8 +54,6 @@ static void pack_b(const float *b, int32_t rs, int32_t cs, int32_t k, int32_t n,
     }
   }
 }
-
-#define FMA(acc, x, y) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(x, y))
 
 // One MR x NR tile of C from a packed A panel and a packed B panel. Full tiles are stored
 // straight into C; edge tiles go through `tile` and only the valid part is copied.
@@ -212,42 +170,6 @@ static void run_matmul(int32_t *job, uint8_t *scratch) {
 // ---------------------------------------------------------------------------------------------
 // Softmax over the last axis and its gradient.
 
-// exp(x) for x <= 0 (the softmax subtracts the row maximum first): Cephes' range reduction and
-// polynomial, with results below ~1e-38 flushed to zero (as exp of the book's -1e6 mask is).
-static inline v128_t exp_nonpositive(v128_t x) {
-  const v128_t lo = wasm_f32x4_splat(-87.33654f);
-  // Lanes to keep: not underflowing, or NaN (which must propagate, as in tfjs).
-  v128_t keep = wasm_v128_or(wasm_f32x4_ge(x, lo), wasm_f32x4_ne(x, x));
-  x = wasm_f32x4_max(x, lo);
-  v128_t fx = wasm_f32x4_floor(wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)),
-                                              wasm_f32x4_splat(0.5f)));
-  x = wasm_f32x4_sub(x, wasm_f32x4_mul(fx, wasm_f32x4_splat(0.693359375f)));
-  x = wasm_f32x4_sub(x, wasm_f32x4_mul(fx, wasm_f32x4_splat(-2.12194440e-4f)));
-  v128_t z = wasm_f32x4_mul(x, x);
-  v128_t y = wasm_f32x4_splat(1.9875691500e-4f);
-  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(1.3981999507e-3f));
-  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(8.3334519073e-3f));
-  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(4.1665795894e-2f));
-  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(1.6666665459e-1f));
-  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(5.0000001201e-1f));
-  y = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(y, z), x), wasm_f32x4_splat(1.0f));
-  // 2^fx built from its exponent bits; fx >= -126 after the clamp above.
-  v128_t pow2 = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(fx), wasm_i32x4_splat(127)), 23);
-  return wasm_v128_and(wasm_f32x4_mul(y, pow2), keep);
-}
-
-static inline float hsum(v128_t v) {
-  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) +
-         wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
-}
-
-static inline float hmax(v128_t v) {
-  float a = wasm_f32x4_extract_lane(v, 0), b = wasm_f32x4_extract_lane(v, 1);
-  float c = wasm_f32x4_extract_lane(v, 2), d = wasm_f32x4_extract_lane(v, 3);
-  float ab = a > b ? a : b, cd = c > d ? c : d;
-  return ab > cd ? ab : cd;
-}
-
 static void softmax_row(const float *x, float *y, int32_t n) {
   int32_t j = 0;
   float mx = -__builtin_inff();
@@ -330,114 +252,18 @@ static void run_rows(int32_t *job, int32_t op) {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Elementwise tanh (J_ROWS elements, J_ROWS_PER_TASK_R per task, J_X in, J_OUT out).
-
-// Cephes' tanhf: an odd polynomial below |x| = 0.625 (no cancellation near 0), otherwise
-// tanh from exp(-2|x|) <= 1 so nothing overflows.
-static inline v128_t tanh4(v128_t x) {
-  v128_t ax = wasm_f32x4_abs(x);
-  v128_t z = wasm_f32x4_mul(x, x);
-  v128_t p = wasm_f32x4_splat(-5.70498872745e-3f);
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(2.06390887954e-2f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(-5.37397155531e-2f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(1.33314422036e-1f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(-3.33332819422e-1f));
-  v128_t small = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, z), x), x);
-  v128_t e = exp_nonpositive(wasm_f32x4_mul(ax, wasm_f32x4_splat(-2.0f)));
-  // 1 - 2e/(1+e) rather than (1-e)/(1+e): rounds like tanh itself just below 1.
-  v128_t big = wasm_f32x4_sub(wasm_f32x4_splat(1.0f),
-                              wasm_f32x4_div(wasm_f32x4_add(e, e), wasm_f32x4_add(wasm_f32x4_splat(1.0f), e)));
-  v128_t magnitude = wasm_f32x4_abs(wasm_v128_bitselect(small, big, wasm_f32x4_lt(ax, wasm_f32x4_splat(0.625f))));
-  // tanh is odd: the sign of x (this also keeps tanh(-0) = -0).
-  return wasm_v128_or(magnitude, wasm_v128_and(x, wasm_i32x4_splat((int32_t)0x80000000)));
-}
-
-static void run_tanh(int32_t *job) {
-  const int32_t n = job[J_ROWS], per_task = job[J_ROWS_PER_TASK_R], num_tasks = job[J_NUM_TASKS];
-  const float *x = (const float *)job[J_X];
-  float *out = (float *)job[J_OUT];
-  for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
-    int32_t i = t * per_task;
-    const int32_t end = i + per_task < n ? i + per_task : n;
-    for (; i + 4 <= end; i += 4) wasm_v128_store(out + i, tanh4(wasm_v128_load(x + i)));
-    for (; i < end; i++) out[i] = wasm_f32x4_extract_lane(tanh4(wasm_f32x4_splat(x[i])), 0);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Elementwise add, sub, mul, div. Single-precision IEEE arithmetic, so results are bit-identical
-// to JavaScript's (double arithmetic rounded to float32 is exact for these four operations).
-
-static inline v128_t binary4(int32_t kind, v128_t a, v128_t b) {
-  switch (kind) {
-    case BIN_ADD: return wasm_f32x4_add(a, b);
-    case BIN_SUB: return wasm_f32x4_sub(a, b);
-    case BIN_MUL: return wasm_f32x4_mul(a, b);
-    default: return wasm_f32x4_div(a, b);
-  }
-}
-
-static inline float binary1(int32_t kind, float a, float b) {
-  switch (kind) {
-    case BIN_ADD: return a + b;
-    case BIN_SUB: return a - b;
-    case BIN_MUL: return a * b;
-    default: return a / b;
-  }
-}
-
-static void binary_range(int32_t kind, int32_t scalar, const float *a, const float *b, float *out,
-                         int32_t i, int32_t end) {
-  if (scalar == BIN_FULL) {
-    for (; i + 4 <= end; i += 4) wasm_v128_store(out + i, binary4(kind, wasm_v128_load(a + i), wasm_v128_load(b + i)));
-    for (; i < end; i++) out[i] = binary1(kind, a[i], b[i]);
-  } else if (scalar == BIN_B_SCALAR) {
-    const v128_t vb = wasm_f32x4_splat(b[0]);
-    for (; i + 4 <= end; i += 4) wasm_v128_store(out + i, binary4(kind, wasm_v128_load(a + i), vb));
-    for (; i < end; i++) out[i] = binary1(kind, a[i], b[0]);
-  } else {
-    const v128_t va = wasm_f32x4_splat(a[0]);
-    for (; i + 4 <= end; i += 4) wasm_v128_store(out + i, binary4(kind, va, wasm_v128_load(b + i)));
-    for (; i < end; i++) out[i] = binary1(kind, a[0], b[i]);
-  }
-}
-
-static void run_binary(int32_t *job) {
-  const int32_t n = job[J_ROWS], per_task = job[J_ROWS_PER_TASK_R], num_tasks = job[J_NUM_TASKS];
-  const int32_t kind = job[J_BIN_KIND], scalar = job[J_BIN_SCALAR];
-  const float *a = (const float *)job[J_X];
-  const float *b = (const float *)job[J_Y];
-  float *out = (float *)job[J_OUT];
-  for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
-    const int32_t i = t * per_task;
-    const int32_t end = i + per_task < n ? i + per_task : n;
-    // One loop per (kind, operand layout), so each inner loop is branch-free.
-    switch (kind * 3 + scalar) {
-      case BIN_ADD * 3 + BIN_FULL: binary_range(BIN_ADD, BIN_FULL, a, b, out, i, end); break;
-      case BIN_ADD * 3 + BIN_B_SCALAR: binary_range(BIN_ADD, BIN_B_SCALAR, a, b, out, i, end); break;
-      case BIN_ADD * 3 + BIN_A_SCALAR: binary_range(BIN_ADD, BIN_A_SCALAR, a, b, out, i, end); break;
-      case BIN_SUB * 3 + BIN_FULL: binary_range(BIN_SUB, BIN_FULL, a, b, out, i, end); break;
-      case BIN_SUB * 3 + BIN_B_SCALAR: binary_range(BIN_SUB, BIN_B_SCALAR, a, b, out, i, end); break;
-      case BIN_SUB * 3 + BIN_A_SCALAR: binary_range(BIN_SUB, BIN_A_SCALAR, a, b, out, i, end); break;
-      case BIN_MUL * 3 + BIN_FULL: binary_range(BIN_MUL, BIN_FULL, a, b, out, i, end); break;
-      case BIN_MUL * 3 + BIN_B_SCALAR: binary_range(BIN_MUL, BIN_B_SCALAR, a, b, out, i, end); break;
-      case BIN_MUL * 3 + BIN_A_SCALAR: binary_range(BIN_MUL, BIN_A_SCALAR, a, b, out, i, end); break;
-      case BIN_DIV * 3 + BIN_FULL: binary_range(BIN_DIV, BIN_FULL, a, b, out, i, end); break;
-      case BIN_DIV * 3 + BIN_B_SCALAR: binary_range(BIN_DIV, BIN_B_SCALAR, a, b, out, i, end); break;
-      default: binary_range(BIN_DIV, BIN_A_SCALAR, a, b, out, i, end); break;
-    }
-  }
-}
-
 EXPORT("run") void run(int32_t *job, int32_t thread_id) {
   uint8_t *scratch = (uint8_t *)(job[J_SCRATCH] + thread_id * job[J_SCRATCH_BYTES]);
   switch (job[J_OP]) {
     case OP_MATMUL: run_matmul(job, scratch); break;
     case OP_SOFTMAX:
     case OP_SOFTMAX_GRAD: run_rows(job, job[J_OP]); break;
-    case OP_TANH: run_tanh(job); break;
-    case OP_BINARY: run_binary(job); break;
+    case OP_BINARY: run_binary(job, scratch); break;
+    case OP_UNARY: run_unary(job); break;
+    case OP_ROW_REDUCE: run_row_reduce(job); break;
+    case OP_COPY: run_copy(job); break;
+    case OP_GATHER: run_gather(job); break;
+    case OP_SEGMENT_SUM: run_segment_sum(job); break;
     default: break;
   }
 }
