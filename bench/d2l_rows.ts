@@ -18,6 +18,13 @@ type Tensor = d2l.tf.Tensor;
 
 interface Row {
   id: string;
+  vocab?: number;
+  pad?: number;
+  embed?: number;
+  layers?: number;
+  dropout?: number;
+  steps?: number;
+  clip?: number;
   batch?: number;
   queries?: number;
   keys?: number;
@@ -41,13 +48,60 @@ function validLens(batch: number, keys: number): Tensor {
   return tf.tensor1d(Array.from({ length: batch }, (_, b) => 1 + ((37 * b) % keys)), "int32");
 }
 
-/** Runs `f` in a tidy scope and waits for every tensor it returns (tfjs computes eagerly). */
+/** Runs `f` in a tidy scope and frees what it returns (tfjs's CPU backend computes eagerly). */
 function settle(f: () => Tensor | Tensor[]): void {
-  const out = tf.tidy(f);
-  for (const t of Array.isArray(out) ? out : [out]) {
-    t.dataSync();
-    t.dispose();
-  }
+  tf.dispose(tf.tidy(f));
+}
+
+/**
+ * The encoder–decoder classes of sections 10.7 and 11.4 as this benchmark uses them; looked up at
+ * run time, so that the row reports "pending" on a d2l-ts without them.
+ */
+interface Seq2SeqApi {
+  Seq2SeqEncoder: new (vocab: number, embed: number, hiddens: number, layers: number, dropout: number) => d2l.Layer;
+  Seq2SeqAttentionDecoder: new (vocab: number, embed: number, hiddens: number, layers: number, dropout: number) => d2l.Layer;
+  Seq2Seq: new (encoder: d2l.Layer, decoder: d2l.Layer, tgtPad: number, lr: number) => d2l.Module;
+}
+
+/** The synthetic batch of bench/torch_rows.py's translation_batch: (src, tgt input, src valid lengths, label). */
+function translationBatch(row: Required<Row>): Tensor[] {
+  const { batch: b, steps: n, vocab, pad } = row;
+  const ids = (shift: number) => {
+    const out = new Int32Array(b * n);
+    for (let i = 0; i < b; i++) {
+      const length = 1 + ((37 * i) % n);
+      for (let t = 0; t < n; t++) {
+        const token = (7 * (i * n + t) + 3 + shift) % vocab;
+        out[i * n + t] = t < length ? (token !== pad ? token : pad + 1) : pad;
+      }
+    }
+    return tf.tensor2d(out, [b, n], "int32");
+  };
+  const validLen = tf.tensor1d(Array.from({ length: b }, (_, i) => 1 + ((37 * i) % n)), "int32");
+  return [ids(0), ids(1), validLen, ids(2)];
+}
+
+/** One step of the book's Trainer.fit_epoch (section 3.2 with 9.5's clipping) on `batch`. */
+function trainingStep(model: d2l.Module, batch: Tensor[], clip: number): Workload {
+  const trainer = new d2l.Trainer({ maxEpochs: 1, gradientClipVal: clip });
+  trainer.prepareModel(model);
+  trainer.numTrainBatches = 1;
+  model.board.display = false;
+  model.eval();
+  settle(() => model.forward(...batch.slice(0, -1))); // creates the lazy parameters
+  model.train();
+  const optim = model.configureOptimizers();
+  const params = model.parameters();
+  return {
+    run() {
+      const { value, grads } = tf.variableGrads(() => model.trainingStep(batch), params);
+      value.dispose();
+      const clipped = trainer.clipGradients(clip, grads);
+      optim.zeroGrad();
+      optim.step(clipped);
+      tf.dispose(Object.values(clipped));
+    },
+  };
 }
 
 function workload(row: Row): Workload {
@@ -104,6 +158,16 @@ function workload(row: Row): Workload {
           model.w.dataSync();
         },
       };
+    }
+    case "seq2seq_attention_step": {
+      const api = d2l as unknown as Partial<Seq2SeqApi>;
+      if (!api.Seq2SeqEncoder || !api.Seq2SeqAttentionDecoder || !api.Seq2Seq) {
+        throw new Error("pending: d2l-ts has no Seq2SeqEncoder / Seq2SeqAttentionDecoder / Seq2Seq yet");
+      }
+      const r = row as Required<Row>;
+      const encoder = new api.Seq2SeqEncoder(r.vocab, r.embed, r.hiddens, r.layers, r.dropout);
+      const decoder = new api.Seq2SeqAttentionDecoder(r.vocab, r.embed, r.hiddens, r.layers, r.dropout);
+      return trainingStep(new api.Seq2Seq(encoder, decoder, r.pad, r.lr), translationBatch(r), r.clip);
     }
     default:
       throw new Error(`d2l_rows: unknown row "${row.id}"`);

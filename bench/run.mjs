@@ -69,7 +69,14 @@ function spawnJson(command, args, label) {
   const result = spawnSync(command, args, { cwd: root, encoding: "utf8", maxBuffer: 1 << 24 });
   const line = (result.stdout ?? "").trim().split("\n").filter(Boolean).pop();
   if (result.status !== 0 || !line) {
-    const why = (result.stderr || result.error?.message || `exit status ${result.status}`).trim().split("\n").slice(-3).join(" | ");
+    const stderr = result.stderr ?? "";
+    // A workload that needs code not merged yet says "pending: <what>".
+    const pending = /pending: ([^\n]*)/.exec(stderr);
+    if (pending) {
+      process.stderr.write(`    ${label}: pending (${pending[1]})\n`);
+      return { pending: pending[1] };
+    }
+    const why = (stderr || result.error?.message || `exit status ${result.status}`).trim().split("\n").slice(-3).join(" | ");
     process.stderr.write(`    ${label}: FAILED (${why})\n`);
     return { error: why };
   }
@@ -79,7 +86,7 @@ function spawnJson(command, args, label) {
 /** One row in one column: the child's times, their median and peak RSS. */
 function measure(command, args, label) {
   const parsed = spawnJson(command, args, label);
-  if (parsed.error) return parsed;
+  if (parsed.error || parsed.pending) return parsed;
   const sorted = [...parsed.times_ms].sort((x, y) => x - y);
   const mid = sorted.length >> 1;
   parsed.median_ms = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
@@ -187,6 +194,12 @@ function main() {
   const common = [String(options.repeats), String(options.maxSeconds)];
   for (const row of rows) {
     say(row.label);
+    if (row.pending) {
+      process.stderr.write(`    pending: ${row.pending}\n`);
+      const pending = { pending: row.pending };
+      results.push({ id: row.id, label: row.label, torch: pending, torch_all: pending, reference: pending, fast: pending });
+      continue;
+    }
     const torchAt = (threads, label) =>
       torchInfo ? measure(PYTHON, [join(here, "torch_rows.py"), row.id, ...common, threads], label) : { error: "torch unavailable" };
     const torch = torchAt("default", "torch");

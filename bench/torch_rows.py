@@ -58,6 +58,24 @@ def valid_lens(batch, keys):
     return torch.tensor([1 + (37 * b) % keys for b in range(batch)])
 
 
+def translation_batch(row):
+    """A synthetic batch of MTFraEng's form (src, tgt input, src valid lengths, label), the same
+    ids as bench/d2l_rows.ts: valid lengths 1 + (37·b) mod steps, `pad` after them, and token
+    (7·i + 3) mod vocab otherwise (padding ids avoided)."""
+    b, n, vocab, pad = row["batch"], row["steps"], row["vocab"], row["pad"]
+
+    def ids(shift):
+        out = torch.empty(b, n, dtype=torch.int64)
+        for i in range(b):
+            length = 1 + (37 * i) % n
+            for t in range(n):
+                token = (7 * (i * n + t) + 3 + shift) % vocab
+                out[i, t] = (token if token != pad else pad + 1) if t < length else pad
+        return out
+    src_valid_len = torch.tensor([1 + (37 * i) % n for i in range(b)])
+    return ids(0), ids(1), src_valid_len, ids(2)
+
+
 def workload(row):
     rid = row["id"]
     if rid == "masked_softmax":
@@ -100,6 +118,18 @@ def workload(row):
             model = book.NWKernelRegression(data.x_train, data.y_train, lr=row["lr"])
             book.Trainer(max_epochs=row["epochs"]).fit(model, data)
         return train
+    if rid == "seq2seq_attention_step":
+        import book_seq2seq_torch as s2s
+        vocab, embed, hiddens, layers, dropout = row["vocab"], row["embed"], row["hiddens"], row["layers"], row["dropout"]
+        encoder = s2s.Seq2SeqEncoder(vocab, embed, hiddens, layers, dropout)
+        decoder = s2s.Seq2SeqAttentionDecoder(vocab, embed, hiddens, layers, dropout)
+        model = s2s.Seq2Seq(encoder, decoder, tgt_pad=row["pad"], lr=row["lr"])
+        batch = translation_batch(row)
+        with torch.no_grad():
+            model(*batch[:-1])  # materialises the lazy output layer
+        optim = model.configure_optimizers()
+        model.train()
+        return lambda: s2s.train_step(model, optim, batch, row["clip"])
     raise SystemExit(f"torch_rows: unknown row {rid!r}")
 
 

@@ -24,6 +24,7 @@ describe("bench table", () => {
       rows: [
         { id: "a", label: "row a", torch: timing(10), torch_all: timing(5), reference: timing(50), fast: timing(4) },
         { id: "b", label: "row b", torch: timing(8), torch_all: timing(20), reference: timing(80), fast: timing(16) },
+        { id: "c", label: "row c", torch: timing(8), torch_all: timing(9), reference: { pending: "code not merged" }, fast: { pending: "code not merged" } },
       ],
       ops: [{ id: "o", label: "op o", torch: { median_us: 30 }, torch_all: { median_us: 20 }, reference: { median_us: 4000 }, fast: { median_us: 10 } }],
       notebooks: null,
@@ -33,6 +34,8 @@ describe("bench table", () => {
     expect(table).toContain("| row a | 10.0 ms | *5.0 ms* | 50.0 ms | 4.0 ms | 10.00× | **0.80×** |");
     expect(table).toContain("| row b | *8.0 ms* | 20.0 ms | 80.0 ms | 16.0 ms | 10.00× | **2.00×** |");
     expect(table).toContain("| op o | 30 µs | *20 µs* | 4.0 ms | 10 µs | 200.00× | **0.50×** |");
+    expect(table).toContain("| row c | *8.0 ms* | 9.0 ms | pending | pending | — | **—** |");
+    expect(table).toContain("Pending: code not merged.");
   });
 
   it("replaces only the text between the markers", () => {
