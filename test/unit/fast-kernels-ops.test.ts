@@ -388,6 +388,64 @@ describe("reductions", () => {
   });
 });
 
+describe("parametric attention pooling (section 11.2), fused", () => {
+  /** |a − e| ≤ tol·(1 + |e|) everywhere (NaN where the other is NaN). */
+  const expectNear = (a: Values, e: Values, tol: number, label: string) => {
+    expect(a.length).toBe(e.length);
+    e.forEach((x, i) => {
+      if (Number.isNaN(x)) expect(a[i], `${label}[${i}]`).toBeNaN();
+      else expect(Math.abs(a[i] - x), `${label}[${i}]: ${a[i]} vs ${x}`).toBeLessThanOrEqual(tol * (1 + Math.abs(x)));
+    });
+  };
+
+  it.each([[10, 50], [10, 5000], [7, 3], [1, 1], [13, 129]])(
+    "%i queries over %i keys: values, weights and every gradient equal the book's chain of ops",
+    (nq, nk) => {
+      const q = tf.mul(tf.randomUniform([nq], 0, 1, "float32", seedValue++), 5);
+      const k = tf.mul(tf.randomUniform([nk], 0, 1, "float32", seedValue++), 5);
+      const v = normal([nk]);
+      const w = tf.tensor1d([1.7]);
+      const dy = normal([nq]);
+      const dWeights = normal([nq, nk]);
+      const { reference, fast } = bothWays(() => {
+        const { yHat, attentionWeights } = d2l.parametricAttentionPool(q, k, w, v);
+        const grads = tf.grads((...xs: Tensor[]) => {
+          const r = d2l.parametricAttentionPool(xs[0], xs[1], xs[2], xs[3]);
+          return tf.add(tf.sum(tf.mul(r.yHat, dy)), tf.sum(tf.mul(r.attentionWeights, dWeights)));
+        })([q, k, w, v]);
+        const onlyYHat = tf.grad((t: Tensor) => tf.sum(tf.mul(d2l.parametricAttentionPool(q, k, t, v).yHat, dy)))(w);
+        return [yHat, attentionWeights, ...grads, onlyYHat];
+      });
+      const labels = ["yHat", "weights", "dQueries", "dKeys", "dW", "dValues", "dW (yHat only)"];
+      fast.forEach((f, i) => {
+        expect(f.shape).toEqual(reference[i].shape);
+        // Sums over up to 5000 terms in another order: relative 1e-4 (dW sums 50000).
+        expectNear(f.values, reference[i].values, i < 2 ? 2e-6 : 2e-4, labels[i]);
+      });
+      tf.dispose([q, k, v, w, dy, dWeights]);
+    },
+  );
+
+  it("trains NWKernelRegression to the same width on both kernel sets", () => {
+    const fit = async (fast: boolean) => {
+      useFastKernels(fast);
+      d2l.seed(3);
+      const data = new d2l.NonlinearData(50, 10);
+      const model = new d2l.NWKernelRegression(data.xTrain, data.yTrain, 1);
+      model.board.display = false;
+      await new d2l.Trainer({ maxEpochs: 3 }).fit(model, data);
+      const w = model.w.dataSync()[0];
+      model.dispose();
+      return w;
+    };
+    return (async () => {
+      const reference = await fit(false);
+      const fast = await fit(true);
+      expect(Math.abs(fast - reference)).toBeLessThanOrEqual(1e-4 * Math.abs(reference));
+    })();
+  });
+});
+
 describe("useFastKernels(false)", () => {
   it("restores tfjs's kernel for every replaced op", () => {
     const names = ["GatherV2", "UnsortedSegmentSum", "Slice", "StridedSlice", "SplitV", "Concat", "Pack", "Unpack", "OneHot",

@@ -49,6 +49,16 @@ export const Job = {
   inner: 13,
   count: 14,
   segments: 14,
+  // parametric attention pooling (with rows, cols, x = queries, y = keys, out = weights)
+  w: 20,
+  v: 21,
+  yHat: 22,
+  dy: 23,
+  dWeights: 24,
+  dq: 25,
+  dk: 26,
+  dWidth: 27,
+  dv: 28,
 } as const;
 
 /** Size of a job block in int32 fields. */
@@ -56,6 +66,7 @@ export const JOB_FIELDS = 32;
 
 export const Op = {
   matmul: 1, softmax: 2, softmaxGrad: 3, binary: 5, unary: 6, rowReduce: 7, copy: 8, gather: 9, segmentSum: 10,
+  nwPool: 11, nwPoolGrad: 12,
 } as const;
 
 /** OP_BINARY's kinds (BIN_* in kernels.h). */

@@ -25,6 +25,15 @@ import {
 } from "./movement";
 import { fastMaskedSoftmaxKernels, makeSoftmax, MASKED_SOFTMAX_KERNEL, maskedSoftmaxKernel, softmaxGrad, SOFTMAX_GRAD_KERNEL } from "./softmax";
 import { setMaskedSoftmaxKernels } from "../ops/masked-softmax";
+import { setParametricAttentionPoolKernel } from "../pooling/parametric-pool";
+import {
+  fastParametricAttentionPool,
+  PARAMETRIC_POOL_GRAD_KERNEL,
+  PARAMETRIC_POOL_KERNEL,
+  parametricPoolGradient,
+  parametricPoolGradKernel,
+  parametricPoolKernel,
+} from "./pooling";
 import { HeapExhausted, trackBackend } from "./heap";
 import { getRuntime } from "./runtime";
 import { makeArgMax, makeMax, makeMean, makeSum } from "./reduce";
@@ -85,6 +94,8 @@ const OWN_KERNELS: ReadonlyArray<[string, KernelFunc]> = [
   [SIGMOID_GRAD_KERNEL, gradientKernel("sigmoidGrad")],
   [RELU_GRAD_KERNEL, gradientKernel("reluGrad")],
   [TANH_GRAD_KERNEL, gradientKernel("tanhGrad")],
+  [PARAMETRIC_POOL_KERNEL, parametricPoolKernel],
+  [PARAMETRIC_POOL_GRAD_KERNEL, parametricPoolGradKernel],
 ];
 
 /**
@@ -149,8 +160,9 @@ function fusedGradient(original: GradConfig, fused: (typeof FUSED_GRADIENTS)[num
  * Relu and Tanh with their gradients; broadcasting float32 Add, Sub, Multiply, RealDiv, Maximum,
  * Minimum; Neg, Exp, Log, Sqrt, Rsqrt, Square, Abs; Sum, Mean, Max, ArgMax; the data movement of
  * Transpose, Slice, StridedSlice, SplitV, Concat, Pack, Unpack, Tile, Reverse, PadV2, GatherV2,
- * UnsortedSegmentSum, OneHot, Select, Cast; and the masked softmax's computations (its hook
- * `setMaskedSoftmaxKernels`). Throws if the WebAssembly module was not built.
+ * UnsortedSegmentSum, OneHot, Select, Cast; the masked softmax's computations (its hook
+ * `setMaskedSoftmaxKernels`) and section 11.2's parametric attention pooling (its hook
+ * `setParametricAttentionPoolKernel`). Throws if the WebAssembly module was not built.
  */
 export function useFastKernels(enable = true): void {
   if (enable === enabled) return;
@@ -166,6 +178,7 @@ export function useFastKernels(enable = true): void {
       for (const [kernelName, kernelFunc] of OWN_KERNELS) {
         tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc: guarded(kernelFunc) });
       }
+      tf.registerGradient(parametricPoolGradient);
       for (const { op } of FUSED_GRADIENTS) {
         const original = tf.getGradient(op);
         if (original) referenceGradients.set(op, original);
@@ -182,10 +195,12 @@ export function useFastKernels(enable = true): void {
       if (original) tf.registerGradient(fusedGradient(original, fused));
     }
     setMaskedSoftmaxKernels(fastMaskedSoftmaxKernels);
+    setParametricAttentionPoolKernel(fastParametricAttentionPool);
   } else if (reference) {
     for (const config of reference.values()) swapKernel(config);
     for (const original of referenceGradients.values()) tf.registerGradient(original);
     setMaskedSoftmaxKernels(null);
+    setParametricAttentionPoolKernel(null);
   }
   enabled = enable;
 }

@@ -86,6 +86,19 @@ static void micro_kernel(int32_t k, const float *pa, const float *pb, float *c, 
 }
 
 // Matrix-vector product (n == 1): each row of A dotted with the column of B.
+// a · b over k floats: two 4-lane accumulators, then the remainder in order.
+float dot_f32(const float *a, const float *b, int32_t k) {
+  v128_t acc0 = wasm_f32x4_splat(0), acc1 = acc0;
+  int32_t p = 0;
+  for (; p + 8 <= k; p += 8) {
+    FMA(acc0, wasm_v128_load(a + p), wasm_v128_load(b + p));
+    FMA(acc1, wasm_v128_load(a + p + 4), wasm_v128_load(b + p + 4));
+  }
+  float sum = hsum(wasm_f32x4_add(acc0, acc1));
+  for (; p < k; p++) sum += a[p] * b[p];
+  return sum;
+}
+
 static void gemv_rows(const float *a, int32_t rs, int32_t cs, const float *b, int32_t bs,
                       int32_t k, int32_t i0, int32_t i1, float *c) {
   if (rs == 1 && cs != 1) {
@@ -106,20 +119,13 @@ static void gemv_rows(const float *a, int32_t rs, int32_t cs, const float *b, in
   }
   for (int32_t i = i0; i < i1; i++) {
     const float *row = a + i * rs;
-    float sum = 0.0f;
-    int32_t p = 0;
     if (cs == 1 && bs == 1) {
-      v128_t acc0 = wasm_f32x4_splat(0), acc1 = acc0;
-      for (; p + 8 <= k; p += 8) {
-        FMA(acc0, wasm_v128_load(row + p), wasm_v128_load(b + p));
-        FMA(acc1, wasm_v128_load(row + p + 4), wasm_v128_load(b + p + 4));
-      }
-      acc0 = wasm_f32x4_add(acc0, acc1);
-      sum = wasm_f32x4_extract_lane(acc0, 0) + wasm_f32x4_extract_lane(acc0, 1) +
-            wasm_f32x4_extract_lane(acc0, 2) + wasm_f32x4_extract_lane(acc0, 3);
+      c[i] = dot_f32(row, b, k);
+    } else {
+      float sum = 0.0f;
+      for (int32_t p = 0; p < k; p++) sum += row[p * cs] * b[p * bs];
+      c[i] = sum;
     }
-    for (; p < k; p++) sum += row[p * cs] * b[p * bs];
-    c[i] = sum;
   }
 }
 
@@ -170,7 +176,7 @@ static void run_matmul(int32_t *job, uint8_t *scratch) {
 // ---------------------------------------------------------------------------------------------
 // Softmax over the last axis and its gradient.
 
-static void softmax_row(const float *x, float *y, int32_t n) {
+void softmax_row(const float *x, float *y, int32_t n) {
   int32_t j = 0;
   float mx = -__builtin_inff();
   if (n >= 4) {
@@ -264,6 +270,8 @@ EXPORT("run") void run(int32_t *job, int32_t thread_id) {
     case OP_COPY: run_copy(job); break;
     case OP_GATHER: run_gather(job); break;
     case OP_SEGMENT_SUM: run_segment_sum(job); break;
+    case OP_NW_POOL: run_nw_pool(job); break;
+    case OP_NW_POOL_GRAD: run_nw_pool_grad(job, scratch); break;
     default: break;
   }
 }

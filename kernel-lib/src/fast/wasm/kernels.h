@@ -30,7 +30,7 @@ enum {
 
 enum {
   OP_MATMUL = 1, OP_SOFTMAX = 2, OP_SOFTMAX_GRAD = 3, OP_BINARY = 5, OP_UNARY = 6,
-  OP_ROW_REDUCE = 7, OP_COPY = 8, OP_GATHER = 9, OP_SEGMENT_SUM = 10,
+  OP_ROW_REDUCE = 7, OP_COPY = 8, OP_GATHER = 9, OP_SEGMENT_SUM = 10, OP_NW_POOL = 11, OP_NW_POOL_GRAD = 12,
 };
 
 // OP_BINARY: out = a (kind) b over J_ROWS elements (a in J_X, b in J_Y) with broadcasting
@@ -119,5 +119,19 @@ void run_row_reduce(int32_t *job);
 void run_copy(int32_t *job);
 void run_gather(int32_t *job);
 void run_segment_sum(int32_t *job);
+void run_nw_pool(int32_t *job);
+void run_nw_pool_grad(int32_t *job, uint8_t *scratch);
+
+// Shared by several kernels (kernels.c).
+float dot_f32(const float *a, const float *b, int32_t k);
+void softmax_row(const float *x, float *y, int32_t n);
+
+// OP_NW_POOL (section 11.2's parametric attention pooling): J_ROWS queries at J_X, J_COLS keys at
+// J_Y, the width at J_W, values at J_V → weights (rows × cols) at J_OUT and predictions at J_YHAT.
+// OP_NW_POOL_GRAD: the same inputs with the weights at J_OUT and the upstream gradients J_DY (of
+// the predictions) and J_DWEIGHTS (of the weights; 0 when none) → J_DQ, J_DK, J_DWIDTH, J_DV.
+enum {
+  J_W = 20, J_V = 21, J_YHAT = 22, J_DY = 23, J_DWEIGHTS = 24, J_DQ = 25, J_DK = 26, J_DWIDTH = 27, J_DV = 28,
+};
 
 #endif
