@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as d2l from "../../kernel-lib/src";
 import { useFastKernels } from "../../kernel-lib/src/fast";
+import { parametricAttentionPool } from "../../kernel-lib/src/pooling/parametric-pool";
 
 const tf = d2l.tf;
 type Tensor = d2l.tf.Tensor;
@@ -408,12 +409,12 @@ describe("parametric attention pooling (section 11.2), fused", () => {
       const dy = normal([nq]);
       const dWeights = normal([nq, nk]);
       const { reference, fast } = bothWays(() => {
-        const { yHat, attentionWeights } = d2l.parametricAttentionPool(q, k, w, v);
+        const { yHat, attentionWeights } = parametricAttentionPool(q, k, w, v);
         const grads = tf.grads((...xs: Tensor[]) => {
-          const r = d2l.parametricAttentionPool(xs[0], xs[1], xs[2], xs[3]);
+          const r = parametricAttentionPool(xs[0], xs[1], xs[2], xs[3]);
           return tf.add(tf.sum(tf.mul(r.yHat, dy)), tf.sum(tf.mul(r.attentionWeights, dWeights)));
         })([q, k, w, v]);
-        const onlyYHat = tf.grad((t: Tensor) => tf.sum(tf.mul(d2l.parametricAttentionPool(q, k, t, v).yHat, dy)))(w);
+        const onlyYHat = tf.grad((t: Tensor) => tf.sum(tf.mul(parametricAttentionPool(q, k, t, v).yHat, dy)))(w);
         return [yHat, attentionWeights, ...grads, onlyYHat];
       });
       const labels = ["yHat", "weights", "dQueries", "dKeys", "dW", "dValues", "dW (yHat only)"];
@@ -443,6 +444,31 @@ describe("parametric attention pooling (section 11.2), fused", () => {
       const fast = await fit(true);
       expect(Math.abs(fast - reference)).toBeLessThanOrEqual(1e-4 * Math.abs(reference));
     })();
+  });
+});
+
+describe("layer norm, fused", () => {
+  it.each([[[128, 9, 256]], [[5, 7]], [[3, 1]], [[2, 3, 33]]])("LayerNorm over the last axis of %j and its gradients equal the chain of ops", (shape) => {
+    const n = shape[shape.length - 1];
+    const norm = new d2l.LayerNorm(n);
+    norm.weight.assign(tf.add(normal([n]), 1));
+    norm.bias.assign(normal([n]));
+    const x = tf.add(tf.mul(normal(shape), 3), 0.5);
+    const dy = normal(shape);
+    const { reference, fast } = bothWays(() => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(norm.forward(x), dy)) as d2l.tf.Scalar, [norm.weight, norm.bias]);
+      const dx = tf.grad((t: Tensor) => tf.sum(tf.mul(norm.forward(t), dy)))(x);
+      return [norm.forward(x), value, grads[norm.weight.name], grads[norm.bias.name], dx];
+    });
+    const labels = ["y", "loss", "dWeight", "dBias", "dx"];
+    fast.forEach((f, i) => {
+      expect(f.shape).toEqual(reference[i].shape);
+      reference[i].values.forEach((e, j) => {
+        expect(Math.abs(f.values[j] - e), `${labels[i]}[${j}]`).toBeLessThanOrEqual(2e-5 * (1 + Math.abs(e)));
+      });
+    });
+    tf.dispose([x, dy]);
+    norm.dispose();
   });
 });
 

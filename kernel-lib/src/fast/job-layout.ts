@@ -59,6 +59,10 @@ export const Job = {
   dk: 26,
   dWidth: 27,
   dv: 28,
+  // layer norm (with rows, cols, x, w = weight, v = bias, out, dy, dq = dWeight, dk = dBias)
+  eps: 29,
+  mean: 30,
+  rstd: 31,
 } as const;
 
 /** Size of a job block in int32 fields. */
@@ -66,7 +70,7 @@ export const JOB_FIELDS = 32;
 
 export const Op = {
   matmul: 1, softmax: 2, softmaxGrad: 3, binary: 5, unary: 6, rowReduce: 7, copy: 8, gather: 9, segmentSum: 10,
-  nwPool: 11, nwPoolGrad: 12,
+  nwPool: 11, nwPoolGrad: 12, layerNorm: 13, layerNormGrad: 14, select: 15,
 } as const;
 
 /** OP_BINARY's kinds (BIN_* in kernels.h). */

@@ -2,7 +2,7 @@
  * Data-movement kernels for tfjs's CPU backend: Slice, StridedSlice, SplitV, Concat, Pack,
  * Unpack, Tile, Reverse, PadV2 as strided copies (contiguous runs moved with memory.copy in
  * the WebAssembly kernel), GatherV2 (embedding lookups) as row copies, UnsortedSegmentSum (their
- * gradient) as one pass of row additions, OneHot, Select and Cast as plain loops.
+ * gradient) as one pass of row additions, Select as one loop, OneHot and Cast as JavaScript loops.
  *
  * tfjs-cpu computes most of these element by element through multi-index arithmetic (a split of
  * (128, 768) took 120 ms here), and its UnsortedSegmentSum builds a mask per segment (15 s for
@@ -395,9 +395,19 @@ export function makeSelect(fallback: KernelFunc): KernelFunc {
       return fallback(args);
     }
     return withCall((call) => {
-      const out = call.array(arrayDtype(tv), tv.length);
-      for (let i = 0; i < out.length; i++) out[i] = c[i] === 1 ? tv[i] : ev[i];
-      return cpu.makeTensorInfo(t.shape.slice(), t.dtype, out);
+      const a = operand(call, tv);
+      const out = call.output(a.dtype, tv.length);
+      if (tv.length > 0) {
+        const job = call.rt.newJob(Op.select, 1);
+        job[Job.rows] = tv.length;
+        job[Job.mask] = call.u8(c);
+        job[Job.x] = a.at;
+        job[Job.y] = operand(call, ev).at;
+        job[Job.out] = out.at;
+        job[Job.elemBytes] = a.bytes;
+        call.rt.execute(0);
+      }
+      return cpu.makeTensorInfo(t.shape.slice(), t.dtype, out.values);
     });
   };
 }

@@ -26,6 +26,8 @@ import {
 import { fastMaskedSoftmaxKernels, makeSoftmax, MASKED_SOFTMAX_KERNEL, maskedSoftmaxKernel, softmaxGrad, SOFTMAX_GRAD_KERNEL } from "./softmax";
 import { setMaskedSoftmaxKernels } from "../ops/masked-softmax";
 import { setParametricAttentionPoolKernel } from "../pooling/parametric-pool";
+import { setLayerNormKernel } from "../layers/layer-norm";
+import { fastLayerNorm, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormGradient, layerNormGradKernel, layerNormKernel } from "./norm";
 import {
   fastParametricAttentionPool,
   PARAMETRIC_POOL_GRAD_KERNEL,
@@ -96,6 +98,8 @@ const OWN_KERNELS: ReadonlyArray<[string, KernelFunc]> = [
   [TANH_GRAD_KERNEL, gradientKernel("tanhGrad")],
   [PARAMETRIC_POOL_KERNEL, parametricPoolKernel],
   [PARAMETRIC_POOL_GRAD_KERNEL, parametricPoolGradKernel],
+  [LAYER_NORM_KERNEL, layerNormKernel],
+  [LAYER_NORM_GRAD_KERNEL, layerNormGradKernel],
 ];
 
 /**
@@ -161,8 +165,8 @@ function fusedGradient(original: GradConfig, fused: (typeof FUSED_GRADIENTS)[num
  * Minimum; Neg, Exp, Log, Sqrt, Rsqrt, Square, Abs; Sum, Mean, Max, ArgMax; the data movement of
  * Transpose, Slice, StridedSlice, SplitV, Concat, Pack, Unpack, Tile, Reverse, PadV2, GatherV2,
  * UnsortedSegmentSum, OneHot, Select, Cast; the masked softmax's computations (its hook
- * `setMaskedSoftmaxKernels`) and section 11.2's parametric attention pooling (its hook
- * `setParametricAttentionPoolKernel`). Throws if the WebAssembly module was not built.
+ * `setMaskedSoftmaxKernels`), section 11.2's parametric attention pooling (its hook
+ * `setParametricAttentionPoolKernel`) and LayerNorm (its hook `setLayerNormKernel`). Throws if the WebAssembly module was not built.
  */
 export function useFastKernels(enable = true): void {
   if (enable === enabled) return;
@@ -179,6 +183,7 @@ export function useFastKernels(enable = true): void {
         tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc: guarded(kernelFunc) });
       }
       tf.registerGradient(parametricPoolGradient);
+      tf.registerGradient(layerNormGradient);
       for (const { op } of FUSED_GRADIENTS) {
         const original = tf.getGradient(op);
         if (original) referenceGradients.set(op, original);
@@ -196,11 +201,13 @@ export function useFastKernels(enable = true): void {
     }
     setMaskedSoftmaxKernels(fastMaskedSoftmaxKernels);
     setParametricAttentionPoolKernel(fastParametricAttentionPool);
+    setLayerNormKernel(fastLayerNorm);
   } else if (reference) {
     for (const config of reference.values()) swapKernel(config);
     for (const original of referenceGradients.values()) tf.registerGradient(original);
     setMaskedSoftmaxKernels(null);
     setParametricAttentionPoolKernel(null);
+    setLayerNormKernel(null);
   }
   enabled = enable;
 }

@@ -2,4 +2,3 @@
 export { gaussian, boxcar, constant, epanechikov, gaussianWithWidth, type Kernel } from "./kernels";
 export { nadarayaWatson, type PoolingResult } from "./nadaraya-watson";
 export { diff, attentionPool } from "./attention-pool";
-export { parametricAttentionPool, setParametricAttentionPoolKernel, type ParametricAttentionPoolKernel } from "./parametric-pool";

@@ -272,6 +272,9 @@ EXPORT("run") void run(int32_t *job, int32_t thread_id) {
     case OP_SEGMENT_SUM: run_segment_sum(job); break;
     case OP_NW_POOL: run_nw_pool(job); break;
     case OP_NW_POOL_GRAD: run_nw_pool_grad(job, scratch); break;
+    case OP_LAYER_NORM: run_layer_norm(job); break;
+    case OP_LAYER_NORM_GRAD: run_layer_norm_grad(job); break;
+    case OP_SELECT: run_select(job); break;
     default: break;
   }
 }

@@ -31,6 +31,7 @@ enum {
 enum {
   OP_MATMUL = 1, OP_SOFTMAX = 2, OP_SOFTMAX_GRAD = 3, OP_BINARY = 5, OP_UNARY = 6,
   OP_ROW_REDUCE = 7, OP_COPY = 8, OP_GATHER = 9, OP_SEGMENT_SUM = 10, OP_NW_POOL = 11, OP_NW_POOL_GRAD = 12,
+  OP_LAYER_NORM = 13, OP_LAYER_NORM_GRAD = 14, OP_SELECT = 15,
 };
 
 // OP_BINARY: out = a (kind) b over J_ROWS elements (a in J_X, b in J_Y) with broadcasting
@@ -121,6 +122,9 @@ void run_gather(int32_t *job);
 void run_segment_sum(int32_t *job);
 void run_nw_pool(int32_t *job);
 void run_nw_pool_grad(int32_t *job, uint8_t *scratch);
+void run_layer_norm(int32_t *job);
+void run_layer_norm_grad(int32_t *job);
+void run_select(int32_t *job);
 
 // Shared by several kernels (kernels.c).
 float dot_f32(const float *a, const float *b, int32_t k);
@@ -133,5 +137,13 @@ void softmax_row(const float *x, float *y, int32_t n);
 enum {
   J_W = 20, J_V = 21, J_YHAT = 22, J_DY = 23, J_DWEIGHTS = 24, J_DQ = 25, J_DK = 26, J_DWIDTH = 27, J_DV = 28,
 };
+
+// OP_LAYER_NORM: J_ROWS rows of J_COLS at J_X, weight J_W and bias J_V (J_COLS each), epsilon
+// (float bits) in J_EPS → J_OUT, and per row J_MEAN and J_RSTD. OP_LAYER_NORM_GRAD: J_X, J_W,
+// J_MEAN, J_RSTD and the upstream gradient J_DY → dx at J_OUT, the weight's gradient at J_DQ, the
+// bias's at J_DK (2 · J_COLS doubles of scratch).
+enum { J_EPS = 29, J_MEAN = 30, J_RSTD = 31 };
+
+// OP_SELECT: J_ROWS elements of J_ELEM_BYTES bytes, J_OUT = condition (uint8 at J_MASK) ? J_X : J_Y.
 
 #endif

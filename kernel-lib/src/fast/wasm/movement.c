@@ -83,3 +83,18 @@ void run_segment_sum(int32_t *job) {
   }
   for (int32_t i = 0; i < size; i++) out[i] = (float)acc[i];
 }
+
+void run_select(int32_t *job) {
+  if (take_task(job) != 0) return;
+  const int32_t n = job[J_ROWS], elem = job[J_ELEM_BYTES];
+  const uint8_t *c = (const uint8_t *)job[J_MASK];
+  if (elem == 4) {
+    const int32_t *a = (const int32_t *)job[J_X], *b = (const int32_t *)job[J_Y];
+    int32_t *out = (int32_t *)job[J_OUT];
+    for (int32_t i = 0; i < n; i++) out[i] = c[i] == 1 ? a[i] : b[i];
+  } else {
+    const uint8_t *a = (const uint8_t *)job[J_X], *b = (const uint8_t *)job[J_Y];
+    uint8_t *out = (uint8_t *)job[J_OUT];
+    for (int32_t i = 0; i < n; i++) out[i] = c[i] == 1 ? a[i] : b[i];
+  }
+}
