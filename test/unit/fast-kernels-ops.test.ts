@@ -472,6 +472,78 @@ describe("layer norm, fused", () => {
   });
 });
 
+describe("dot-product attention, fused", () => {
+  /** |a − e| ≤ tol·(1 + |e|) everywhere. */
+  const expectNear = (a: Values, e: Values, tol: number, label: string) => {
+    expect(a.length).toBe(e.length);
+    e.forEach((x, i) => expect(Math.abs(a[i] - x), `${label}[${i}]: ${a[i]} vs ${x}`).toBeLessThanOrEqual(tol * (1 + Math.abs(x))));
+  };
+  const lengthCases: Array<[string, (b: number, q: number, k: number) => d2l.ValidLens | null]> = [
+    ["no lengths", () => null],
+    ["one length per example (the book's 1 + 37b mod keys)", (b, _q, k) => Array.from({ length: b }, (_, i) => 1 + ((37 * i) % k))],
+    ["lengths per query, some 0 and some past the keys", (b, q, k) => Array.from({ length: b }, (_, i) => Array.from({ length: q }, (_, j) => (i * 5 + j * 3) % (k + 3)))],
+    ["a causal AttentionMask", (_b, q, k) => d2l.causalMask(Math.min(q, k)).keep.length === q * k ? d2l.causalMask(q) : null],
+  ];
+  it.each(lengthCases)("forward, weights and gradients equal the chain of ops: %s", (_, lens) => {
+    for (const [b, q, k, d, dv] of [[3, 5, 7, 4, 6], [4, 9, 9, 8, 3], [2, 33, 17, 16, 16]]) {
+      const Q = normal([b, q, d]);
+      const K = normal([b, k, d]);
+      const V = normal([b, k, dv]);
+      const G = normal([b, q, dv]);
+      const W = normal([b, q, k]);
+      const valid = lens(b, q, k);
+      const attention = new d2l.DotProductAttention(0);
+      const { reference, fast } = bothWays(() => {
+        const out = attention.forward(Q, K, V, valid);
+        const weights = attention.attentionWeights.clone();
+        const grads = tf.grads((x: Tensor, y: Tensor, z: Tensor) => tf.sum(tf.mul(attention.forward(x, y, z, valid), G)))([Q, K, V]);
+        // A loss on the weights too (the fused gradient adds it before the softmax's gradient).
+        const both = tf.grads((x: Tensor, y: Tensor, z: Tensor) => {
+          const o = attention.forward(x, y, z, valid);
+          return tf.add(tf.sum(tf.mul(o, G)), tf.sum(tf.mul(attention.attentionWeights, W)));
+        })([Q, K, V]);
+        return [out, weights, ...grads, ...both];
+      });
+      const labels = ["output", "weights", "dQ", "dK", "dV", "dQ (both)", "dK (both)", "dV (both)"];
+      fast.forEach((f, i) => {
+        expect(f.shape).toEqual(reference[i].shape);
+        expectNear(f.values, reference[i].values, 1e-5, `${labels[i]} at ${[b, q, k, d, dv]}`);
+      });
+      attention.dispose();
+      tf.dispose([Q, K, V, G, W]);
+    }
+  });
+
+  it("computes every key when weights past the lengths are not 0 (all scores below -1e6)", () => {
+    const Q = tf.mul(tf.ones([2, 3, 4]), 2000);
+    const K = tf.mul(tf.ones([2, 5, 4]), -1000); // scores -1e6 · 8 / 2 = -4e6 < -1e6
+    const V = normal([2, 5, 3]);
+    const attention = new d2l.DotProductAttention(0);
+    const { reference, fast } = bothWays(() => [
+      attention.forward(Q, K, V, [2, 3]),
+      ...tf.grads((x: Tensor, y: Tensor, z: Tensor) => tf.sum(attention.forward(x, y, z, [2, 3])))([Q, K, V]),
+    ]);
+    fast.forEach((f, i) => expectNear(f.values, reference[i].values, 1e-5, `#${i}`));
+    attention.dispose();
+    tf.dispose([Q, K, V]);
+  });
+
+  it("multi-head attention's forward and parameter gradients equal the chain of ops", () => {
+    const X = normal([4, 10, 16]);
+    const mha = new d2l.MultiHeadAttention(16, 4, 0);
+    mha.eval();
+    const lens = [3, 10, 1, 7];
+    tf.dispose(mha.forward(X, X, X, lens)); // creates the parameters
+    const { reference, fast } = bothWays(() => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(mha.forward(X, X, X, lens))) as d2l.tf.Scalar);
+      return [value, ...Object.values(grads)];
+    });
+    fast.forEach((f, i) => expectNear(f.values, reference[i].values, 2e-5, `#${i}`));
+    mha.dispose();
+    X.dispose();
+  });
+});
+
 describe("useFastKernels(false)", () => {
   it("restores tfjs's kernel for every replaced op", () => {
     const names = ["GatherV2", "UnsortedSegmentSum", "Slice", "StridedSlice", "SplitV", "Concat", "Pack", "Unpack", "OneHot",

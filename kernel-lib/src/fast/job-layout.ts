@@ -24,6 +24,9 @@ export const Job = {
   bBatchOffsets: 19,
   rowsPerTask: 20,
   tasksPerBatch: 21,
+  mLimits: 22,
+  nLimits: 23,
+  kLimits: 24,
   // row-wise kernels
   rows: 8,
   cols: 9,
@@ -34,6 +37,7 @@ export const Job = {
   mask: 14,
   binaryKind: 15,
   rowLengths: 17,
+  scale: 18,
   binaryRank: 18,
   binaryTable: 19,
   // unary maths and row reductions (with rows, x, out, rowsPerTaskR)

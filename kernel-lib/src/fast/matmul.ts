@@ -37,6 +37,16 @@ function batchOffsets(outOuter: number[], operandOuter: number[], matrixSize: nu
   return offsets;
 }
 
+/**
+ * Per-batch limits (one int32 per output batch, or absent): only rows below `m[b]` and columns
+ * below `n[b]` of C are computed, over the first `k[b]` terms; the rest of C is zero.
+ */
+export interface MatMulLimits {
+  m?: Int32Array | null;
+  n?: Int32Array | null;
+  k?: Int32Array | null;
+}
+
 export interface MatMulOperands {
   a: Values;
   b: Values;
@@ -47,7 +57,7 @@ export interface MatMulOperands {
 }
 
 /** C = A·B over broadcast batch dimensions; returns C (a heap block of `call`) and its shape. */
-export function batchMatMul(call: Call, op: MatMulOperands): { values: Float32Array; shape: number[] } {
+export function batchMatMul(call: Call, op: MatMulOperands, limits: MatMulLimits = {}): { values: Float32Array; shape: number[] } {
   const { aShape, bShape, transposeA, transposeB } = op;
   const ra = aShape.length;
   const rb = bShape.length;
@@ -101,6 +111,9 @@ export function batchMatMul(call: Call, op: MatMulOperands): { values: Float32Ar
   job[Job.bBatchOffsets] = bOffAt;
   job[Job.rowsPerTask] = ROWS_PER_TASK;
   job[Job.tasksPerBatch] = tasksPerBatch;
+  job[Job.mLimits] = limits.m ? call.i32(limits.m) : 0;
+  job[Job.nLimits] = limits.n ? call.i32(limits.n) : 0;
+  job[Job.kLimits] = limits.k ? call.i32(limits.k) : 0;
   rt.execute(batch * m * n * k);
   return { values, shape };
 }

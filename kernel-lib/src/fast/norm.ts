@@ -9,7 +9,7 @@ import { tf } from "../tf";
 import type { LayerNormKernel } from "../layers/layer-norm";
 import { rawValues, type CpuBackend } from "./cpu-backend";
 import { Job, Op } from "./job-layout";
-import { withCall } from "./runtime";
+import { floatBits, withCall } from "./runtime";
 
 export const LAYER_NORM_KERNEL = "D2lLayerNorm";
 export const LAYER_NORM_GRAD_KERNEL = "D2lLayerNormGrad";
@@ -78,11 +78,6 @@ export const layerNormGradKernel: KernelFunc = (args) => {
     ];
   });
 };
-
-/** The bits of `value` as a float32, to pass it in an int32 job field. */
-function floatBits(value: number): number {
-  return new Int32Array(Float32Array.of(value).buffer)[0];
-}
 
 export const layerNormGradient: GradConfig = {
   kernelName: LAYER_NORM_KERNEL,

@@ -27,6 +27,15 @@ import { fastMaskedSoftmaxKernels, makeSoftmax, MASKED_SOFTMAX_KERNEL, maskedSof
 import { setMaskedSoftmaxKernels } from "../ops/masked-softmax";
 import { setParametricAttentionPoolKernel } from "../pooling/parametric-pool";
 import { setLayerNormKernel } from "../layers/layer-norm";
+import { setDotProductAttentionKernel } from "../layers/attention";
+import {
+  DOT_ATTENTION_GRAD_KERNEL,
+  DOT_ATTENTION_KERNEL,
+  dotAttentionGradient,
+  dotAttentionGradKernel,
+  dotAttentionKernel,
+  fastDotProductAttention,
+} from "./attention";
 import { fastLayerNorm, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormGradient, layerNormGradKernel, layerNormKernel } from "./norm";
 import {
   fastParametricAttentionPool,
@@ -100,6 +109,8 @@ const OWN_KERNELS: ReadonlyArray<[string, KernelFunc]> = [
   [PARAMETRIC_POOL_GRAD_KERNEL, parametricPoolGradKernel],
   [LAYER_NORM_KERNEL, layerNormKernel],
   [LAYER_NORM_GRAD_KERNEL, layerNormGradKernel],
+  [DOT_ATTENTION_KERNEL, dotAttentionKernel],
+  [DOT_ATTENTION_GRAD_KERNEL, dotAttentionGradKernel],
 ];
 
 /**
@@ -166,7 +177,8 @@ function fusedGradient(original: GradConfig, fused: (typeof FUSED_GRADIENTS)[num
  * Transpose, Slice, StridedSlice, SplitV, Concat, Pack, Unpack, Tile, Reverse, PadV2, GatherV2,
  * UnsortedSegmentSum, OneHot, Select, Cast; the masked softmax's computations (its hook
  * `setMaskedSoftmaxKernels`), section 11.2's parametric attention pooling (its hook
- * `setParametricAttentionPoolKernel`) and LayerNorm (its hook `setLayerNormKernel`). Throws if the WebAssembly module was not built.
+ * `setParametricAttentionPoolKernel`), LayerNorm (its hook `setLayerNormKernel`) and the scaled
+ * dot-product attention (its hook `setDotProductAttentionKernel`). Throws if the WebAssembly module was not built.
  */
 export function useFastKernels(enable = true): void {
   if (enable === enabled) return;
@@ -184,6 +196,7 @@ export function useFastKernels(enable = true): void {
       }
       tf.registerGradient(parametricPoolGradient);
       tf.registerGradient(layerNormGradient);
+      tf.registerGradient(dotAttentionGradient);
       for (const { op } of FUSED_GRADIENTS) {
         const original = tf.getGradient(op);
         if (original) referenceGradients.set(op, original);
@@ -202,12 +215,14 @@ export function useFastKernels(enable = true): void {
     setMaskedSoftmaxKernels(fastMaskedSoftmaxKernels);
     setParametricAttentionPoolKernel(fastParametricAttentionPool);
     setLayerNormKernel(fastLayerNorm);
+    setDotProductAttentionKernel(fastDotProductAttention);
   } else if (reference) {
     for (const config of reference.values()) swapKernel(config);
     for (const original of referenceGradients.values()) tf.registerGradient(original);
     setMaskedSoftmaxKernels(null);
     setParametricAttentionPoolKernel(null);
     setLayerNormKernel(null);
+    setDotProductAttentionKernel(null);
   }
   enabled = enable;
 }

@@ -134,6 +134,11 @@ export function withCall<T>(body: (call: Call, rt: Runtime) => T): T {
   }
 }
 
+/** The bits of `value` as a float32, to pass it in an int32 job field. */
+export function floatBits(value: number): number {
+  return new Int32Array(Float32Array.of(value).buffer)[0];
+}
+
 /** Starts the workers ahead of the first kernel call (they take tens of milliseconds to boot). */
 export function warmUpRuntime(): void {
   getRuntime();

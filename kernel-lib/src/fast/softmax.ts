@@ -9,7 +9,7 @@ import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { tf } from "../tf";
 import { hostMaskedSoftmaxKernels, type MaskedSoftmaxKernels, type ResolvedValidLens } from "../ops/masked-softmax";
 import { Job, Op } from "./job-layout";
-import { withCall, type Call, type Values } from "./runtime";
+import { floatBits, withCall, type Call, type Values } from "./runtime";
 import { rawValues, type CpuBackend } from "./cpu-backend";
 
 const ROWS_PER_TASK = 64;
@@ -23,23 +23,28 @@ export interface RowMask {
 /**
  * Runs OP_SOFTMAX (`x` → softmax(x)) or OP_SOFTMAX_GRAD (`x` = softmax output, `y` = upstream
  * gradient → input gradient) over rows of length `cols`. Masked scores (past the row's length,
- * or with flag 0) are replaced by the book's -1e6 first and get a zero gradient.
+ * or with flag 0) are replaced by the book's -1e6 first and get a zero gradient. With `scale`,
+ * the scores are divided by it first (and so is the gradient). The result goes to `out` (which
+ * may be `x` or `y`: the rows are computed in place) or to a new block.
  */
-export function rowKernel(call: Call, op: number, cols: number, x: Values, y?: Values, mask: RowMask = {}): Float32Array {
-  const out = call.output("float32", x.length);
-  if (x.length === 0 || cols === 0) return out.values as Float32Array;
+export function rowKernel(
+  call: Call, op: number, cols: number, x: Values, y?: Values, mask: RowMask = {}, scale = 0, out?: { at: number; values: Values },
+): Float32Array {
+  const target = out ?? call.output("float32", x.length);
+  if (x.length === 0 || cols === 0) return target.values as Float32Array;
   const rows = x.length / cols;
   const job = call.rt.newJob(op, Math.ceil(rows / ROWS_PER_TASK));
   job[Job.rows] = rows;
   job[Job.cols] = cols;
   job[Job.x] = call.f32(x);
   job[Job.y] = y ? call.f32(y) : 0;
-  job[Job.out] = out.at;
+  job[Job.out] = target.at;
   job[Job.rowsPerTaskR] = ROWS_PER_TASK;
   job[Job.mask] = mask.keep ? call.u8(mask.keep) : 0;
   job[Job.rowLengths] = mask.rowLengths ? call.i32(mask.rowLengths) : 0;
+  job[Job.scale] = floatBits(scale);
   call.rt.execute(x.length * 8);
-  return out.values as Float32Array;
+  return target.values as Float32Array;
 }
 
 function lastAxis(dim: number | undefined, rank: number): boolean {

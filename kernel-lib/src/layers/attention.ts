@@ -1,7 +1,7 @@
 /** The two attention scoring functions of section 11.3: scaled dot product and additive. */
 import { tf } from "../tf";
 import { expectInteger, expectRank, expectSameDim } from "../ops/check";
-import { maskedSoftmaxResolved, resolveValidLens } from "../ops/masked-softmax";
+import { maskedSoftmaxResolved, resolveValidLens, type ResolvedValidLens } from "../ops/masked-softmax";
 import type { ValidLens } from "../ops/masks";
 import { Dropout } from "./dropout";
 import { Layer, keptFromForward, replaceKept } from "./layer";
@@ -36,6 +36,23 @@ export function checkAttentionInputs(
 }
 
 /**
+ * A replacement for DotProductAttention's chain of ops when its dropout is inactive: the output
+ * `(batch, queries, dv)` and the weights `(batch, queries, keys)` of `softmax(masked(Q Kᵀ/√d))`,
+ * differentiable with respect to queries, keys and values; or null to leave these inputs to the
+ * chain. The fast CPU kernels install one (set with `setDotProductAttentionKernel`; `null`
+ * restores the chain).
+ */
+export type DotProductAttentionKernel = (
+  queries: tf.Tensor3D, keys: tf.Tensor3D, values: tf.Tensor3D, lens: ResolvedValidLens,
+) => { output: tf.Tensor3D; weights: tf.Tensor3D } | null;
+
+let attentionKernel: DotProductAttentionKernel | null = null;
+
+export function setDotProductAttentionKernel(replacement: DotProductAttentionKernel | null): void {
+  attentionKernel = replacement;
+}
+
+/**
  * The book's `DotProductAttention(dropout)` (section 11.3): softmax(Q Kᵀ/√d) V with the masked
  * softmax and dropout on the weights. `forward(queries (batch, queries, d), keys (batch, keys,
  * d), values (batch, keys, dv), validLens?)` → `(batch, queries, dv)`; `attentionWeights`
@@ -63,6 +80,12 @@ export class DotProductAttention extends Layer {
     const x = checkAttentionInputs(fn, queries, keys, values, true);
     const scoresShape = [x.queries.shape[0], x.queries.shape[1], x.keys.shape[1]];
     const lens = resolveValidLens(fn, scoresShape, validLens, "the attention scores");
+    const dropoutActive = this.dropout.training && this.dropout.p > 0;
+    const fused = dropoutActive ? null : attentionKernel?.(x.queries, x.keys, x.values, lens);
+    if (fused) {
+      this.lastWeights = replaceKept(this.lastWeights, fused.weights);
+      return fused.output;
+    }
     return tf.tidy(() => {
       const d = x.queries.shape[2];
       const scores = tf.matMul(x.queries, x.keys, false, true).div(Math.sqrt(d)) as tf.Tensor3D;

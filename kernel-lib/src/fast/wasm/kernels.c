@@ -129,6 +129,14 @@ static void gemv_rows(const float *a, int32_t rs, int32_t cs, const float *b, in
   }
 }
 
+static inline int32_t limit(const int32_t *limits, int32_t bi, int32_t full) {
+  return limits && limits[bi] < full ? (limits[bi] > 0 ? limits[bi] : 0) : full;
+}
+
+static void zero_rows(float *c, int32_t row0, int32_t row1, int32_t col0, int32_t n) {
+  for (int32_t i = row0; i < row1; i++) __builtin_memset(c + i * n + col0, 0, (uint32_t)(n - col0) * 4);
+}
+
 static void run_matmul(int32_t *job, uint8_t *scratch) {
   const int32_t m = job[J_M], n = job[J_N], k = job[J_K];
   const float *a = (const float *)job[J_A];
@@ -137,6 +145,9 @@ static void run_matmul(int32_t *job, uint8_t *scratch) {
   const int32_t ars = job[J_A_ROW], acs = job[J_A_COL], brs = job[J_B_ROW], bcs = job[J_B_COL];
   const int32_t *a_off = (const int32_t *)job[J_A_BATCH];
   const int32_t *b_off = (const int32_t *)job[J_B_BATCH];
+  const int32_t *m_lim = (const int32_t *)job[J_M_LIMITS];
+  const int32_t *n_lim = (const int32_t *)job[J_N_LIMITS];
+  const int32_t *k_lim = (const int32_t *)job[J_K_LIMITS];
   const int32_t rows_per_task = job[J_ROWS_PER_TASK], tasks_per_batch = job[J_TASKS_PER_BATCH];
   const int32_t num_tasks = job[J_NUM_TASKS];
 
@@ -144,7 +155,8 @@ static void run_matmul(int32_t *job, uint8_t *scratch) {
   float *tile = (float *)scratch;
   float *panel_a = tile + MR * NR;
   float *packed_b = panel_a + k * MR;
-  int32_t packed_b_offset = -1;  // which B (by element offset) is in packed_b
+  // Which B is in packed_b: its element offset and the columns and depth packed.
+  int32_t packed_b_offset = -1, packed_n = -1, packed_k = -1;
 
   for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
     const int32_t bi = t / tasks_per_batch;
@@ -152,22 +164,35 @@ static void run_matmul(int32_t *job, uint8_t *scratch) {
     const int32_t i_end = i_begin + rows_per_task < m ? i_begin + rows_per_task : m;
     const float *ab = a + a_off[bi];
     float *cb = c + (int64_t)bi * m * n;
-    if (n == 1) {
-      gemv_rows(ab, ars, acs, b + b_off[bi], brs, k, i_begin, i_end, cb);
+    // Per-batch limits: only rows < mb and columns < nb are computed (the rest of C is zero), over
+    // the first kb terms of the inner dimension.
+    const int32_t mb = limit(m_lim, bi, m), nb = limit(n_lim, bi, n), kb = limit(k_lim, bi, k);
+    const int32_t i_stop = i_end < mb ? i_end : mb;
+    zero_rows(cb, i_stop > i_begin ? i_stop : i_begin, i_end, 0, n);
+    if (i_stop <= i_begin) continue;
+    if (nb < n) zero_rows(cb, i_begin, i_stop, nb, n);
+    if (kb == 0 || nb == 0) {
+      zero_rows(cb, i_begin, i_stop, 0, nb);
       continue;
     }
-    if (packed_b_offset != b_off[bi]) {
-      pack_b(b + b_off[bi], brs, bcs, k, n, packed_b);
-      packed_b_offset = b_off[bi];
+    if (n == 1) {
+      gemv_rows(ab, ars, acs, b + b_off[bi], brs, kb, i_begin, i_stop, cb);
+      continue;
     }
-    for (int32_t i0 = i_begin; i0 < i_end; i0 += MR) {
-      const int32_t rows = i_end - i0 < MR ? i_end - i0 : MR;
-      pack_a(ab + i0 * ars, ars, acs, rows, k, panel_a);
+    if (packed_b_offset != b_off[bi] || packed_n != nb || packed_k != kb) {
+      pack_b(b + b_off[bi], brs, bcs, kb, nb, packed_b);
+      packed_b_offset = b_off[bi];
+      packed_n = nb;
+      packed_k = kb;
+    }
+    for (int32_t i0 = i_begin; i0 < i_stop; i0 += MR) {
+      const int32_t rows = i_stop - i0 < MR ? i_stop - i0 : MR;
+      pack_a(ab + i0 * ars, ars, acs, rows, kb, panel_a);
       const float *pb = packed_b;
-      for (int32_t j0 = 0; j0 < n; j0 += NR) {
-        const int32_t cols = n - j0 < NR ? n - j0 : NR;
-        micro_kernel(k, panel_a, pb, cb + i0 * n + j0, n, rows, cols, tile);
-        pb += k * NR;
+      for (int32_t j0 = 0; j0 < nb; j0 += NR) {
+        const int32_t cols = nb - j0 < NR ? nb - j0 : NR;
+        micro_kernel(kb, panel_a, pb, cb + i0 * n + j0, n, rows, cols, tile);
+        pb += kb * NR;
       }
     }
   }
@@ -221,6 +246,15 @@ static void softmax_grad_row(const float *y, const float *dy, float *dx, int32_t
   for (; j < n; j++) dx[j] = y[j] * (dy[j] - dot);
 }
 
+// Divides n floats by s in place (the attention's 1/√d), skipped when s is 0.
+static void divide_row(float *x, int32_t n, float s) {
+  if (s == 0.0f) return;
+  const v128_t vs = wasm_f32x4_splat(s);
+  int32_t j = 0;
+  for (; j + 4 <= n; j += 4) wasm_v128_store(x + j, wasm_f32x4_div(wasm_v128_load(x + j), vs));
+  for (; j < n; j++) x[j] /= s;
+}
+
 static void run_rows(int32_t *job, int32_t op) {
   const int32_t rows = job[J_ROWS], n = job[J_COLS], per_task = job[J_ROWS_PER_TASK_R];
   const int32_t num_tasks = job[J_NUM_TASKS];
@@ -229,19 +263,21 @@ static void run_rows(int32_t *job, int32_t op) {
   float *out = (float *)job[J_OUT];
   const uint8_t *keep = (const uint8_t *)job[J_MASK];
   const int32_t *lens = (const int32_t *)job[J_ROW_LENS];
+  const float scale = *(const float *)&job[J_SCALE];
   for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
     int32_t r1 = (t + 1) * per_task < rows ? (t + 1) * per_task : rows;
     for (int32_t r = t * per_task; r < r1; r++) {
       int32_t o = r * n;
       if (op == OP_SOFTMAX) {
-        if (keep) {
-          // The book's masking, then the softmax in place.
-          for (int32_t j = 0; j < n; j++) out[o + j] = keep[o + j] ? x[o + j] : -1e6f;
-          softmax_row(out + o, out + o, n);
-        } else if (lens) {
-          int32_t len = lens[r];
+        if (keep || lens || scale != 0.0f) {
+          // Scaled, then the book's masking, then the softmax in place.
+          const int32_t len = lens ? lens[r] : n;
           for (int32_t j = 0; j < len; j++) out[o + j] = x[o + j];
+          divide_row(out + o, len, scale);
           for (int32_t j = len; j < n; j++) out[o + j] = -1e6f;
+          if (keep) {
+            for (int32_t j = 0; j < n; j++) out[o + j] = keep[o + j] ? out[o + j] : -1e6f;
+          }
           softmax_row(out + o, out + o, n);
         } else {
           softmax_row(x + o, out + o, n);
@@ -253,6 +289,7 @@ static void run_rows(int32_t *job, int32_t op) {
         } else if (lens) {
           for (int32_t j = lens[r]; j < n; j++) out[o + j] = 0.0f;
         }
+        divide_row(out + o, lens ? lens[r] : n, scale);
       }
     }
   }

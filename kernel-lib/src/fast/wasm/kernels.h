@@ -21,11 +21,12 @@ enum {
   J_B_ROW = 16, J_B_COL = 17,             // element strides of B along k and n
   J_A_BATCH = 18, J_B_BATCH = 19,         // byte offsets of int32 tables: per output batch, element offset into A / B
   J_ROWS_PER_TASK = 20, J_TASKS_PER_BATCH = 21,
+  J_M_LIMITS = 22, J_N_LIMITS = 23, J_K_LIMITS = 24,  // byte offsets of int32 per-batch limits, or 0
   // row-wise kernels (softmax and its gradient); J_MASK: byte offset of one keep flag (uint8) per
   // element, J_ROW_LENS: of one length (int32) per row (columns from it on are masked); 0 when
   // not used. Masked scores become -1e6 (the book's value) and get no gradient.
   J_ROWS = 8, J_COLS = 9, J_X = 10, J_Y = 11, J_OUT = 12, J_ROWS_PER_TASK_R = 13, J_MASK = 14,
-  J_ROW_LENS = 17,
+  J_ROW_LENS = 17, J_SCALE = 18,  // J_SCALE: float bits of a divisor applied to x first (0: none)
 };
 
 enum {
