@@ -528,6 +528,21 @@ describe("dot-product attention, fused", () => {
     tf.dispose([Q, K, V]);
   });
 
+  it("with dropout active in training, the same draws give the same output and gradients", () => {
+    const Q = normal([3, 6, 4]);
+    const K = normal([3, 8, 4]);
+    const V = normal([3, 8, 5]);
+    const attention = new d2l.DotProductAttention(0.3);
+    attention.train();
+    const { reference, fast } = bothWays(() => {
+      d2l.seed(11);
+      return tf.grads((x: Tensor, y: Tensor, z: Tensor) => tf.sum(tf.square(attention.forward(x, y, z, [2, 8, 5]))))([Q, K, V]);
+    });
+    fast.forEach((f, i) => expectNear(f.values, reference[i].values, 1e-5, `#${i}`));
+    attention.dispose();
+    tf.dispose([Q, K, V]);
+  });
+
   it("multi-head attention's forward and parameter gradients equal the chain of ops", () => {
     const X = normal([4, 10, 16]);
     const mha = new d2l.MultiHeadAttention(16, 4, 0);

@@ -27,13 +27,17 @@ import { fastMaskedSoftmaxKernels, makeSoftmax, MASKED_SOFTMAX_KERNEL, maskedSof
 import { setMaskedSoftmaxKernels } from "../ops/masked-softmax";
 import { setParametricAttentionPoolKernel } from "../pooling/parametric-pool";
 import { setLayerNormKernel } from "../layers/layer-norm";
-import { setDotProductAttentionKernel } from "../layers/attention";
+import { setDotProductAttentionKernels } from "../layers/attention";
 import {
-  DOT_ATTENTION_GRAD_KERNEL,
-  DOT_ATTENTION_KERNEL,
-  dotAttentionGradient,
-  dotAttentionGradKernel,
-  dotAttentionKernel,
+  ATTENTION_VALUES_GRAD_KERNEL,
+  ATTENTION_VALUES_KERNEL,
+  ATTENTION_WEIGHTS_GRAD_KERNEL,
+  ATTENTION_WEIGHTS_KERNEL,
+  attentionGradients,
+  attentionValuesGradKernel,
+  attentionValuesKernel,
+  attentionWeightsGradKernel,
+  attentionWeightsKernel,
   fastDotProductAttention,
 } from "./attention";
 import { fastLayerNorm, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormGradient, layerNormGradKernel, layerNormKernel } from "./norm";
@@ -109,8 +113,10 @@ const OWN_KERNELS: ReadonlyArray<[string, KernelFunc]> = [
   [PARAMETRIC_POOL_GRAD_KERNEL, parametricPoolGradKernel],
   [LAYER_NORM_KERNEL, layerNormKernel],
   [LAYER_NORM_GRAD_KERNEL, layerNormGradKernel],
-  [DOT_ATTENTION_KERNEL, dotAttentionKernel],
-  [DOT_ATTENTION_GRAD_KERNEL, dotAttentionGradKernel],
+  [ATTENTION_WEIGHTS_KERNEL, attentionWeightsKernel],
+  [ATTENTION_WEIGHTS_GRAD_KERNEL, attentionWeightsGradKernel],
+  [ATTENTION_VALUES_KERNEL, attentionValuesKernel],
+  [ATTENTION_VALUES_GRAD_KERNEL, attentionValuesGradKernel],
 ];
 
 /**
@@ -178,7 +184,7 @@ function fusedGradient(original: GradConfig, fused: (typeof FUSED_GRADIENTS)[num
  * UnsortedSegmentSum, OneHot, Select, Cast; the masked softmax's computations (its hook
  * `setMaskedSoftmaxKernels`), section 11.2's parametric attention pooling (its hook
  * `setParametricAttentionPoolKernel`), LayerNorm (its hook `setLayerNormKernel`) and the scaled
- * dot-product attention (its hook `setDotProductAttentionKernel`). Throws if the WebAssembly module was not built.
+ * dot-product attention (its hooks `setDotProductAttentionKernels`). Throws if the WebAssembly module was not built.
  */
 export function useFastKernels(enable = true): void {
   if (enable === enabled) return;
@@ -196,7 +202,7 @@ export function useFastKernels(enable = true): void {
       }
       tf.registerGradient(parametricPoolGradient);
       tf.registerGradient(layerNormGradient);
-      tf.registerGradient(dotAttentionGradient);
+      for (const gradient of attentionGradients) tf.registerGradient(gradient);
       for (const { op } of FUSED_GRADIENTS) {
         const original = tf.getGradient(op);
         if (original) referenceGradients.set(op, original);
@@ -215,14 +221,14 @@ export function useFastKernels(enable = true): void {
     setMaskedSoftmaxKernels(fastMaskedSoftmaxKernels);
     setParametricAttentionPoolKernel(fastParametricAttentionPool);
     setLayerNormKernel(fastLayerNorm);
-    setDotProductAttentionKernel(fastDotProductAttention);
+    setDotProductAttentionKernels(fastDotProductAttention);
   } else if (reference) {
     for (const config of reference.values()) swapKernel(config);
     for (const original of referenceGradients.values()) tf.registerGradient(original);
     setMaskedSoftmaxKernels(null);
     setParametricAttentionPoolKernel(null);
     setLayerNormKernel(null);
-    setDotProductAttentionKernel(null);
+    setDotProductAttentionKernels(null);
   }
   enabled = enable;
 }

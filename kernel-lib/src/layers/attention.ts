@@ -36,20 +36,22 @@ export function checkAttentionInputs(
 }
 
 /**
- * A replacement for DotProductAttention's chain of ops when its dropout is inactive: the output
- * `(batch, queries, dv)` and the weights `(batch, queries, keys)` of `softmax(masked(Q Kᵀ/√d))`,
- * differentiable with respect to queries, keys and values; or null to leave these inputs to the
- * chain. The fast CPU kernels install one (set with `setDotProductAttentionKernel`; `null`
- * restores the chain).
+ * Replacements for DotProductAttention's two halves (the fast CPU kernels install one kernel each
+ * way for each; `setDotProductAttentionKernels(null)` restores the chain of ops). `weights`
+ * returns `softmax(masked(Q Kᵀ/√d))` `(batch, queries, keys)`, differentiable with respect to
+ * queries and keys; `values` returns `weights · V` `(batch, queries, dv)` for weights from
+ * `weights` (dropout may have zeroed some), differentiable with respect to both. Either may
+ * return null to leave its inputs to the chain.
  */
-export type DotProductAttentionKernel = (
-  queries: tf.Tensor3D, keys: tf.Tensor3D, values: tf.Tensor3D, lens: ResolvedValidLens,
-) => { output: tf.Tensor3D; weights: tf.Tensor3D } | null;
+export interface DotProductAttentionKernels {
+  weights(queries: tf.Tensor3D, keys: tf.Tensor3D, lens: ResolvedValidLens): tf.Tensor3D | null;
+  values(weights: tf.Tensor3D, values: tf.Tensor3D, lens: ResolvedValidLens): tf.Tensor3D | null;
+}
 
-let attentionKernel: DotProductAttentionKernel | null = null;
+let attentionKernels: DotProductAttentionKernels | null = null;
 
-export function setDotProductAttentionKernel(replacement: DotProductAttentionKernel | null): void {
-  attentionKernel = replacement;
+export function setDotProductAttentionKernels(replacement: DotProductAttentionKernels | null): void {
+  attentionKernels = replacement;
 }
 
 /**
@@ -80,18 +82,15 @@ export class DotProductAttention extends Layer {
     const x = checkAttentionInputs(fn, queries, keys, values, true);
     const scoresShape = [x.queries.shape[0], x.queries.shape[1], x.keys.shape[1]];
     const lens = resolveValidLens(fn, scoresShape, validLens, "the attention scores");
-    const dropoutActive = this.dropout.training && this.dropout.p > 0;
-    const fused = dropoutActive ? null : attentionKernel?.(x.queries, x.keys, x.values, lens);
-    if (fused) {
-      this.lastWeights = replaceKept(this.lastWeights, fused.weights);
-      return fused.output;
-    }
+    const fused = attentionKernels;
     return tf.tidy(() => {
       const d = x.queries.shape[2];
-      const scores = tf.matMul(x.queries, x.keys, false, true).div(Math.sqrt(d)) as tf.Tensor3D;
-      const weights = maskedSoftmaxResolved(scores, lens);
+      const weights =
+        fused?.weights(x.queries, x.keys, lens) ??
+        maskedSoftmaxResolved(tf.matMul(x.queries, x.keys, false, true).div(Math.sqrt(d)) as tf.Tensor3D, lens);
       this.lastWeights = replaceKept(this.lastWeights, weights);
-      return tf.matMul(this.dropout.forward(weights) as tf.Tensor3D, x.values);
+      const dropped = this.dropout.forward(weights) as tf.Tensor3D;
+      return fused?.values(dropped, x.values, lens) ?? tf.matMul(dropped, x.values);
     });
   }
 }
