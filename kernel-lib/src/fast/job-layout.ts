@@ -90,3 +90,5 @@ export const UnaryKind = {
 /** The micro-kernel's register tile (MR rows by NR columns); kernels.c defines the same. */
 export const MR = 4;
 export const NR = 8;
+/** The block of the inner dimension the matmul packs at a time; kernels.h defines the same. */
+export const KC = 256;

@@ -5,7 +5,7 @@
  */
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { tf } from "../tf";
-import { Job, MR, NR, Op } from "./job-layout";
+import { Job, KC, MR, NR, Op } from "./job-layout";
 import { withCall, type Call, type Values } from "./runtime";
 import { rawValues, type CpuBackend } from "./cpu-backend";
 
@@ -87,7 +87,8 @@ export function batchMatMul(call: Call, op: MatMulOperands, limits: MatMulLimits
   const bAt = call.f32(op.b);
   const aOffAt = call.temp(batch * 4);
   const bOffAt = call.temp(batch * 4);
-  const scratchBytes = Math.ceil((MR * NR + k * MR + k * Math.ceil(n / NR) * NR) * 4 / 64) * 64;
+  const kc = Math.min(k, KC);
+  const scratchBytes = Math.ceil((MR * NR + KC * MR + kc * Math.ceil(n / NR) * NR) * 4 / 64) * 64;
   const scratchAt = call.temp(scratchBytes * rt.pool.threads);
   call.heap.view("int32", aOffAt, batch).set(batchOffsets(outOuter, aOuter, m * k));
   call.heap.view("int32", bOffAt, batch).set(batchOffsets(outOuter, bOuter, k * n));

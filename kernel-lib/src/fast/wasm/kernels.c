@@ -56,11 +56,28 @@ static void pack_b(const float *b, int32_t rs, int32_t cs, int32_t k, int32_t n,
 }
 
 // One MR x NR tile of C from a packed A panel and a packed B panel. Full tiles are stored
-// straight into C; edge tiles go through `tile` and only the valid part is copied.
+// straight into C; edge tiles go through `tile` and only the valid part is copied. With
+// `accumulate` the sums continue from C's values (a later block of the inner dimension), in the
+// same order as one pass over the whole inner dimension.
 static void micro_kernel(int32_t k, const float *pa, const float *pb, float *c, int32_t ldc,
-                         int32_t rows, int32_t cols, float *tile) {
+                         int32_t rows, int32_t cols, float *tile, int32_t accumulate) {
+  int32_t full = rows == MR && cols == NR;
   v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00;
   v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  if (accumulate) {
+    const float *src = c;
+    int32_t ld = ldc;
+    if (!full) {
+      for (int32_t r = 0; r < MR; r++)
+        for (int32_t j = 0; j < NR; j++) tile[r * NR + j] = r < rows && j < cols ? c[r * ldc + j] : 0.0f;
+      src = tile;
+      ld = NR;
+    }
+    c00 = wasm_v128_load(src); c01 = wasm_v128_load(src + 4);
+    c10 = wasm_v128_load(src + ld); c11 = wasm_v128_load(src + ld + 4);
+    c20 = wasm_v128_load(src + 2 * ld); c21 = wasm_v128_load(src + 2 * ld + 4);
+    c30 = wasm_v128_load(src + 3 * ld); c31 = wasm_v128_load(src + 3 * ld + 4);
+  }
   for (int32_t p = 0; p < k; p++) {
     v128_t b0 = wasm_v128_load(pb), b1 = wasm_v128_load(pb + 4);
     v128_t a0 = wasm_v128_load32_splat(pa), a1 = wasm_v128_load32_splat(pa + 1);
@@ -72,7 +89,6 @@ static void micro_kernel(int32_t k, const float *pa, const float *pb, float *c, 
     pa += MR;
     pb += NR;
   }
-  int32_t full = rows == MR && cols == NR;
   float *dst = full ? c : tile;
   int32_t ld = full ? ldc : NR;
   wasm_v128_store(dst, c00); wasm_v128_store(dst + 4, c01);
@@ -151,10 +167,10 @@ static void run_matmul(int32_t *job, uint8_t *scratch) {
   const int32_t rows_per_task = job[J_ROWS_PER_TASK], tasks_per_batch = job[J_TASKS_PER_BATCH];
   const int32_t num_tasks = job[J_NUM_TASKS];
 
-  // Scratch of this thread: [tile MR*NR][A panel k*MR][packed B k*n_padded].
+  // Scratch of this thread: [tile MR*NR][A panel KC*MR][packed B KC*n_padded].
   float *tile = (float *)scratch;
   float *panel_a = tile + MR * NR;
-  float *packed_b = panel_a + k * MR;
+  float *packed_b = panel_a + KC * MR;
   // Which B is in packed_b: its element offset and the columns and depth packed.
   int32_t packed_b_offset = -1, packed_n = -1, packed_k = -1;
 
@@ -179,20 +195,24 @@ static void run_matmul(int32_t *job, uint8_t *scratch) {
       gemv_rows(ab, ars, acs, b + b_off[bi], brs, kb, i_begin, i_stop, cb);
       continue;
     }
-    if (packed_b_offset != b_off[bi] || packed_n != nb || packed_k != kb) {
-      pack_b(b + b_off[bi], brs, bcs, kb, nb, packed_b);
-      packed_b_offset = b_off[bi];
-      packed_n = nb;
-      packed_k = kb;
-    }
-    for (int32_t i0 = i_begin; i0 < i_stop; i0 += MR) {
-      const int32_t rows = i_stop - i0 < MR ? i_stop - i0 : MR;
-      pack_a(ab + i0 * ars, ars, acs, rows, kb, panel_a);
-      const float *pb = packed_b;
-      for (int32_t j0 = 0; j0 < nb; j0 += NR) {
-        const int32_t cols = nb - j0 < NR ? nb - j0 : NR;
-        micro_kernel(kb, panel_a, pb, cb + i0 * n + j0, n, rows, cols, tile);
-        pb += kb * NR;
+    // Blocks of KC of the inner dimension, so that the packed B stays in the cache.
+    for (int32_t k0 = 0; k0 < kb; k0 += KC) {
+      const int32_t kc = kb - k0 < KC ? kb - k0 : KC;
+      if (packed_b_offset != b_off[bi] || packed_n != nb || packed_k != k0 + kc) {
+        pack_b(b + b_off[bi] + k0 * brs, brs, bcs, kc, nb, packed_b);
+        packed_b_offset = b_off[bi];
+        packed_n = nb;
+        packed_k = k0 + kc;
+      }
+      for (int32_t i0 = i_begin; i0 < i_stop; i0 += MR) {
+        const int32_t rows = i_stop - i0 < MR ? i_stop - i0 : MR;
+        pack_a(ab + i0 * ars + k0 * acs, ars, acs, rows, kc, panel_a);
+        const float *pb = packed_b;
+        for (int32_t j0 = 0; j0 < nb; j0 += NR) {
+          const int32_t cols = nb - j0 < NR ? nb - j0 : NR;
+          micro_kernel(kc, panel_a, pb, cb + i0 * n + j0, n, rows, cols, tile, k0 > 0);
+          pb += kc * NR;
+        }
       }
     }
   }

@@ -72,6 +72,8 @@ enum { J_SEGMENTS = 14 };
 // Register tile of the matmul micro-kernel: MR rows of A by NR columns of B.
 #define MR 4
 #define NR 8
+// Block of the inner dimension the matmul packs at a time (KC x n floats of B per thread).
+#define KC 256
 
 #define FMA(acc, x, y) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(x, y))
 
