@@ -46,14 +46,14 @@ export function broadcastBinary(
   if (size === 0) return { values, shape };
   const walk = mergePairedDims(shape, alignedStrides(aShape, shape), alignedStrides(bShape, shape));
   const rank = walk.dims.length;
-  const tableAt = call.temp(rank * 12);
-  const table = call.heap.view("int32", tableAt, rank * 3);
-  table.set(walk.dims, 0);
-  table.set(walk.a, rank);
-  table.set(walk.b, 2 * rank);
   const rt = call.rt;
   const job = rt.newJob(Op.binary, Math.ceil(size / ELEMENTS_PER_TASK));
-  job[Job.scratch] = call.temp(rank * 4 * rt.pool.threads);
+  // Tables: [dims | a strides | b strides], then each thread's odometer.
+  const tables = rt.tables();
+  tables.fields.set(walk.dims, 0);
+  tables.fields.set(walk.a, rank);
+  tables.fields.set(walk.b, 2 * rank);
+  job[Job.scratch] = tables.at + rank * 12;
   job[Job.scratchBytes] = rank * 4;
   job[Job.rows] = size;
   job[Job.x] = call.f32(a);
@@ -62,7 +62,7 @@ export function broadcastBinary(
   job[Job.rowsPerTaskR] = ELEMENTS_PER_TASK;
   job[Job.binaryKind] = BinaryKind[kind];
   job[Job.binaryRank] = rank;
-  job[Job.binaryTable] = tableAt;
+  job[Job.binaryTable] = tables.at;
   rt.execute(size * 2);
   return { values, shape };
 }

@@ -5,7 +5,7 @@
  */
 import type { DataType } from "@tensorflow/tfjs-core";
 import { Heap, type HeapArray } from "./heap";
-import { kernelModule, MAX_MEMORY_BYTES, type KernelModule } from "./wasm-module";
+import { kernelModule, MAX_MEMORY_BYTES, TABLE_FIELDS, type KernelModule } from "./wasm-module";
 import { Job, JOB_FIELDS } from "./job-layout";
 import { ThreadPool, defaultThreadCount } from "./thread-pool";
 
@@ -92,6 +92,11 @@ export interface Runtime {
    * `op` (an `Op` code) as `numTasks` tasks; the caller fills in the op's own fields.
    */
   newJob(op: number, numTasks: number): Int32Array;
+  /**
+   * The job tables as int32 (valid until the next memory growth) and their byte offset: small
+   * arrays a job points to, written after `newJob`.
+   */
+  tables(): { at: number; fields: Int32Array };
   /** Runs the job written in the job block; `work` sizes it to pick one thread or all. */
   execute(work: number): void;
 }
@@ -102,19 +107,36 @@ export function getRuntime(): Runtime {
   if (runtime) return runtime;
   const wasm = kernelModule();
   const pool = new ThreadPool(wasm, defaultThreadCount());
+  // Views of the job block and tables, made again only after the memory grows.
+  let viewsOf: ArrayBufferLike | null = null;
+  let jobView = new Int32Array(0);
+  let tableView = new Int32Array(0);
+  const views = () => {
+    const buffer = wasm.memory.buffer;
+    if (buffer !== viewsOf) {
+      jobView = new Int32Array(buffer, wasm.job, JOB_FIELDS);
+      tableView = new Int32Array(buffer, wasm.tables, TABLE_FIELDS);
+      viewsOf = buffer;
+    }
+  };
   runtime = {
     wasm,
     pool,
     heap: new Heap(wasm, MAX_MEMORY_BYTES),
     newJob(op: number, numTasks: number) {
-      const fields = new Int32Array(wasm.memory.buffer, wasm.job, JOB_FIELDS);
-      fields.fill(0);
-      fields[Job.op] = op;
-      fields[Job.numTasks] = numTasks;
-      return fields;
+      views();
+      jobView.fill(0);
+      jobView[Job.op] = op;
+      jobView[Job.numTasks] = numTasks;
+      return jobView;
+    },
+    tables() {
+      views();
+      return { at: wasm.tables, fields: tableView };
     },
     execute(work: number) {
-      const fields = new Int32Array(wasm.memory.buffer, wasm.job, JOB_FIELDS);
+      views();
+      const fields = jobView;
       fields[Job.nextTask] = 0;
       if (work < MIN_WORK_FOR_THREADS || pool.threads === 1) wasm.run(wasm.job, 0);
       else pool.run(wasm.job);

@@ -2,7 +2,10 @@
  * The fast kernels' WebAssembly module (generated/fast-kernels.wasm, built from wasm/kernels.c by
  * scripts/build-wasm.mjs) and its one shared memory, laid out as
  *
- *   [module's own stack and data | control block | job block | heap (heap.ts) ...]
+ *   [module's own stack and data | control block | job block | job tables | heap (heap.ts) ...]
+ *
+ * The job tables hold a job's small int32 arrays (a strided walk's dimensions and strides, the
+ * threads' odometers): one job runs at a time, so one area serves all.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,6 +19,8 @@ export const MAX_MEMORY_BYTES = MAX_PAGES * PAGE;
 const ALIGN = 64;
 /** int32 fields of the control block the thread pool synchronises on. */
 export const CONTROL_FIELDS = 16;
+/** int32 fields of the job tables. */
+export const TABLE_FIELDS = 256;
 
 /** Where the build puts the module, relative to this file in src/fast/ and in dist/fast/ alike. */
 export const WASM_PATH = join(__dirname, "..", "..", "generated", "fast-kernels.wasm");
@@ -29,6 +34,8 @@ export interface KernelModule {
   readonly control: number;
   /** Byte offset of the job block. */
   readonly job: number;
+  /** Byte offset of the job tables (TABLE_FIELDS int32). */
+  readonly tables: number;
   /** Byte offset where the heap starts. */
   readonly heapStart: number;
 }
@@ -70,6 +77,7 @@ export function kernelModule(): KernelModule {
   const wasmExports = instance.exports as { run: (job: number, threadId: number) => void; __heap_base: { value: number } };
   const control = align(wasmExports.__heap_base.value);
   const job = align(control + CONTROL_FIELDS * 4);
-  loaded = { module, memory, run: wasmExports.run, control, job, heapStart: align(job + JOB_FIELDS * 4) };
+  const tables = align(job + JOB_FIELDS * 4);
+  loaded = { module, memory, run: wasmExports.run, control, job, tables, heapStart: align(tables + TABLE_FIELDS * 4) };
   return loaded;
 }
