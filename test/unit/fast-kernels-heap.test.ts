@@ -44,12 +44,10 @@ describe("the fast kernels' heap", () => {
     tf.dispose([x, y]);
   });
 
-  it("keeps a block while tfjs's own Slice output views it, after its source is disposed", () => {
+  it("keeps a block while a contiguous slice (a view) of it lives, after its source is disposed", () => {
     const x = tf.tensor2d([[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
     const doubled = tf.mul(x, 2); // in the heap
-    d2l.useFastKernels(false);
-    const row = tf.slice(doubled, [1, 0], [1, 3]); // tfjs: a subarray of doubled's values
-    d2l.useFastKernels(true);
+    const row = tf.slice(doubled, [1, 0], [1, 3]); // a subarray of doubled's values
     expect(heap.owns(backendValues(row))).toBe(true);
     doubled.dispose();
     const other = tf.mul(x, 100); // would take doubled's block if it had been freed
@@ -70,16 +68,21 @@ describe("the fast kernels' heap", () => {
     x.dispose();
   });
 
-  it("serves tensors of the reference kernels too, after the fast kernels are turned off", () => {
-    const x = tf.tensor1d([1, -2, 3]);
+  it("moves its tensors out when the fast kernels are turned off, for tfjs's kernels (and their views)", () => {
+    const x = tf.tensor1d([1, -2, 3, 4]);
     const y = tf.mul(x, 3); // heap
+    const before = heap.stats().blocks;
     d2l.useFastKernels(false);
-    const z = tf.abs(y); // tfjs's kernel reads the heap view
-    const w = tf.mul(y, 2);
-    expect(Array.from(z.dataSync())).toEqual([3, 6, 9]);
-    expect(Array.from(w.dataSync())).toEqual([6, -12, 18]);
+    expect(heap.owns(backendValues(y))).toBe(false);
+    expect(heap.stats().blocks).toBe(before - 1);
+    const part = tf.slice(y, [1], [2]); // tfjs: a subarray, now of an ordinary array
+    const z = tf.abs(y);
+    y.dispose();
+    expect(Array.from(part.dataSync())).toEqual([-6, 9]);
+    expect(Array.from(z.dataSync())).toEqual([3, 6, 9, 12]);
     d2l.useFastKernels(true);
-    tf.dispose([x, y, z, w]);
+    expect(Array.from(tf.mul(part, 2).dataSync())).toEqual([-12, 18]);
+    tf.dispose([x, part, z]);
   });
 });
 

@@ -9,10 +9,12 @@
  *
  * Ownership follows tfjs's own: the backend's `write` (every tensor the backend creates, from
  * any kernel) counts one more reference to a block when the values are a view of it, also a
- * view into the middle of a block (tfjs's Slice returns `subarray`s of its input), and
- * `disposeData` counts one less when tfjs removes a tensor's data; a block without references
- * goes back to its free list. `readSync` (what `dataSync`, `data`, `array` and `print` read)
- * returns a copy, so that an array a user keeps never changes when its block is reused.
+ * view into the middle of a block (the fast Slice returns contiguous slices as `subarray`s, as
+ * tfjs's does), and `disposeData` counts one less when tfjs removes a tensor's data; a block
+ * without references goes back to its free list. `readSync` (what `dataSync`, `data`, `array`
+ * and `print` read) returns a copy, so that an array a user keeps never changes when its block
+ * is reused. Turning the fast kernels off moves every tensor out of the heap (`moveOutOfHeap`),
+ * so tfjs's own kernels never see its memory.
  *
  * Blocks come in size classes (eight per power of two, at most 12.5% unused); a freed block
  * serves the next request of its class. The memory grows on demand up to its maximum; when it
@@ -37,8 +39,15 @@ const PAGE = 65536;
 interface Block {
   readonly at: number;
   readonly bytes: number;
+  /** Allocated (not on a free list). */
+  live: boolean;
   /** Tensors (backend data entries) whose values view this block. */
   refs: number;
+  /**
+   * The last view made of the block, reused for the same dtype and length: after the block is
+   * freed nothing holds it any more (tensors' data is gone, users get copies).
+   */
+  view: HeapArray | null;
 }
 
 /** Bytes actually reserved for a request of `bytes`: 64-byte multiples, then 8 classes per power of two. */
@@ -52,15 +61,20 @@ export function sizeClass(bytes: number): number {
 export class Heap {
   private top: number;
   private readonly freeLists = new Map<number, number[]>();
+  /** Every block ever made, live or free, by offset. */
   private readonly blocks = new Map<number, Block>();
-  private readonly buffers = new WeakSet<ArrayBufferLike>();
+  private liveBlocks = 0;
+  /** Every view of the memory handed out (and subarrays of them made by the kernels). */
+  private readonly views = new WeakSet<object>();
+  /** The memory's buffer as of the last growth (older views stay valid: shared memory never detaches). */
+  private current: SharedArrayBuffer;
 
   constructor(
     private readonly wasm: KernelModule,
     private readonly limitBytes: number,
   ) {
     this.top = wasm.heapStart;
-    this.buffers.add(wasm.memory.buffer);
+    this.current = wasm.memory.buffer;
   }
 
   /** Reserves a block of at least `bytes` and returns its byte offset (64-byte aligned). */
@@ -71,6 +85,7 @@ export class Heap {
       at = this.top;
       this.top += size;
       this.ensureMemory(this.top);
+      this.blocks.set(at, { at, bytes: size, live: false, refs: 0, view: null });
     }
     if (at < 0) {
       // The memory is at its maximum: the smallest free block of a larger class (it keeps its class).
@@ -84,15 +99,19 @@ export class Heap {
       }
     }
     if (at < 0) throw new HeapExhausted(bytes, this.limitBytes);
-    this.blocks.set(at, { at, bytes: size, refs: 0 });
+    const block = this.blocks.get(at)!;
+    block.live = true;
+    block.refs = 0;
+    this.liveBlocks++;
     return at;
   }
 
   /** Returns a block without references to its free list. */
   free(at: number): void {
     const block = this.blocks.get(at);
-    if (block === undefined) throw new Error(`d2l-ts fast kernels: freeing ${at}, which is not a live block`);
-    this.blocks.delete(at);
+    if (block === undefined || !block.live) throw new Error(`d2l-ts fast kernels: freeing ${at}, which is not a live block`);
+    block.live = false;
+    this.liveBlocks--;
     let list = this.freeLists.get(block.bytes);
     if (list === undefined) this.freeLists.set(block.bytes, (list = []));
     list.push(at);
@@ -100,22 +119,30 @@ export class Heap {
 
   /** A view of `length` elements of `dtype` at byte offset `at`. */
   view(dtype: DataType, at: number, length: number): HeapArray {
-    const buffer = this.buffer();
-    if (dtype === "float32") return new Float32Array(buffer, at, length);
-    if (dtype === "int32") return new Int32Array(buffer, at, length);
-    return new Uint8Array(buffer, at, length);
+    const block = this.blocks.get(at);
+    const old = block?.view;
+    const type = dtype === "float32" ? Float32Array : dtype === "int32" ? Int32Array : Uint8Array;
+    if (old && old.length === length && old instanceof type) return old;
+    const buffer = this.current;
+    const view = new type(buffer, at, length);
+    this.views.add(view);
+    if (block) block.view = view;
+    return view;
   }
 
-  /** The memory's current buffer (a new object after each growth; older views stay valid). */
-  buffer(): SharedArrayBuffer {
-    const buffer = this.wasm.memory.buffer;
-    this.buffers.add(buffer);
-    return buffer;
+  /** `values.subarray(begin, end)` of a view, itself known as a view. */
+  subarray<T extends HeapArray>(values: T, begin: number, end: number): T {
+    const part = values.subarray(begin, end) as T;
+    if (this.views.has(values)) this.views.add(part);
+    return part;
   }
 
-  /** Whether `values` is a view into this memory. */
+  /**
+   * Whether `values` is a view this heap handed out. (A WeakSet lookup rather than a test of
+   * `values.buffer`, which would make V8 move a small typed array's data off its heap.)
+   */
   owns(values: unknown): values is HeapArray {
-    return ArrayBuffer.isView(values) && this.buffers.has(values.buffer);
+    return typeof values === "object" && values !== null && this.views.has(values);
   }
 
   /** One more tensor views the block holding `values`. */
@@ -134,30 +161,34 @@ export class Heap {
 
   /** Whether the block at `at` is live and viewed by no tensor (a kernel's temporary or unclaimed result). */
   unreferenced(at: number): boolean {
-    return this.blocks.get(at)?.refs === 0;
+    const block = this.blocks.get(at);
+    return block !== undefined && block.live && block.refs === 0;
   }
 
   /** Live blocks and bytes in them (for tests and diagnostics). */
   stats(): { blocks: number; liveBytes: number; reservedBytes: number } {
     let liveBytes = 0;
-    for (const b of this.blocks.values()) liveBytes += b.bytes;
-    return { blocks: this.blocks.size, liveBytes, reservedBytes: this.top - this.wasm.heapStart };
+    for (const b of this.blocks.values()) if (b.live) liveBytes += b.bytes;
+    return { blocks: this.liveBlocks, liveBytes, reservedBytes: this.top - this.wasm.heapStart };
   }
 
   private blockOf(values: HeapArray): Block | undefined {
     const exact = this.blocks.get(values.byteOffset);
-    if (exact !== undefined) return exact;
+    if (exact !== undefined) return exact.live ? exact : undefined;
     // A view into the middle of a block (a subarray): the block that contains it.
     for (const b of this.blocks.values()) {
-      if (values.byteOffset >= b.at && values.byteOffset < b.at + b.bytes) return b;
+      if (b.live && values.byteOffset >= b.at && values.byteOffset < b.at + b.bytes) return b;
     }
     return undefined;
   }
 
   private ensureMemory(end: number): void {
     const { memory } = this.wasm;
-    const have = memory.buffer.byteLength;
-    if (end > have) memory.grow(Math.ceil((end - have) / PAGE));
+    const have = this.current.byteLength;
+    if (end > have) {
+      memory.grow(Math.ceil((end - have) / PAGE));
+      this.current = memory.buffer;
+    }
   }
 }
 
@@ -170,16 +201,17 @@ interface TrackedBackend {
   readSync(dataId: DataId): unknown;
 }
 
-const tracked = new WeakSet<object>();
+/** Per tracked backend: its data entries whose values are heap views. */
+const tracked = new WeakMap<object, Map<DataId, HeapArray>>();
 
 /**
  * Makes `backend` (tfjs's MathBackendCPU instance) count references to heap blocks as described
- * above. Idempotent; the methods stay wrapped when the fast kernels are turned off, so tensors
- * made meanwhile are still freed and read correctly.
+ * above. Idempotent.
  */
 export function trackBackend(backend: object, heap: Heap): void {
   if (tracked.has(backend)) return;
-  tracked.add(backend);
+  const inHeap = new Map<DataId, HeapArray>();
+  tracked.set(backend, inHeap);
   const b = backend as TrackedBackend;
   const write = b.write.bind(b);
   const move = b.move.bind(b);
@@ -187,22 +219,46 @@ export function trackBackend(backend: object, heap: Heap): void {
   const readSync = b.readSync.bind(b);
   b.write = (values, shape, dtype) => {
     const dataId = write(values, shape, dtype);
-    if (heap.owns(values)) heap.retain(values);
+    if (heap.owns(values)) {
+      heap.retain(values);
+      inHeap.set(dataId, values);
+    }
     return dataId;
   };
   b.move = (dataId, values, shape, dtype, refCount) => {
     move(dataId, values, shape, dtype, refCount);
-    if (heap.owns(values)) heap.retain(values);
+    if (heap.owns(values)) {
+      heap.retain(values);
+      inHeap.set(dataId, values);
+    }
   };
   b.disposeData = (dataId, force) => {
-    // (DataStorage.get would fetch data from another backend: ask `has` first, as tfjs does.)
-    const values = b.data.has(dataId) ? b.data.get(dataId)?.values : undefined;
     const released = disposeData(dataId, force);
-    if (heap.owns(values) && !b.data.has(dataId)) heap.release(values);
+    const values = inHeap.get(dataId);
+    if (values !== undefined && !b.data.has(dataId)) {
+      inHeap.delete(dataId);
+      heap.release(values);
+    }
     return released;
   };
   b.readSync = (dataId) => {
     const values = readSync(dataId);
     return heap.owns(values) ? values.slice() : values;
   };
+}
+
+/**
+ * Moves every tensor of `backend` out of the heap into ordinary typed arrays (when the fast
+ * kernels are turned off: tfjs's own kernels may then make views of tensors, e.g. Slice's
+ * `subarray`, which the heap would not see).
+ */
+export function moveOutOfHeap(backend: object, heap: Heap): void {
+  const inHeap = tracked.get(backend);
+  if (inHeap === undefined) return;
+  const b = backend as TrackedBackend;
+  for (const [dataId, values] of inHeap) {
+    if (b.data.has(dataId)) b.data.get(dataId)!.values = values.slice();
+    heap.release(values);
+  }
+  inHeap.clear();
 }

@@ -68,7 +68,7 @@ function sliceValues(
   const strides = rowMajorStrides(shape);
   const offset = begin.reduce((sum, b, d) => sum + b * strides[d], 0);
   const length = size.reduce((p, d) => p * d, 1);
-  if (tf.slice_util.isSliceContinous(shape.slice(), begin.slice(), size.slice())) return x.subarray(offset, offset + length);
+  if (tf.slice_util.isSliceContinous(shape.slice(), begin.slice(), size.slice())) return call.heap.subarray(x, offset, offset + length);
   const src = operand(call, x);
   const out = call.output(src.dtype, length);
   copyBox(call, src.bytes, size, { at: src.at, offset, strides }, { at: out.at, offset: 0, strides: rowMajorStrides(size) });

@@ -49,7 +49,7 @@ import {
   parametricPoolGradKernel,
   parametricPoolKernel,
 } from "./pooling";
-import { HeapExhausted, trackBackend } from "./heap";
+import { HeapExhausted, moveOutOfHeap, trackBackend } from "./heap";
 import { getRuntime } from "./runtime";
 import { makeArgMax, makeMax, makeMean, makeSum } from "./reduce";
 import { makeTranspose } from "./transpose";
@@ -223,6 +223,8 @@ export function useFastKernels(enable = true): void {
     setLayerNormKernel(fastLayerNorm);
     setDotProductAttentionKernels(fastDotProductAttention);
   } else if (reference) {
+    const backend = tf.findBackend(BACKEND);
+    if (backend) moveOutOfHeap(backend, getRuntime().heap);
     for (const config of reference.values()) swapKernel(config);
     for (const original of referenceGradients.values()) tf.registerGradient(original);
     setMaskedSoftmaxKernels(null);
