@@ -309,7 +309,9 @@ export function makeGatherV2(fallback: KernelFunc): KernelFunc {
     const axisDim = x.shape[$axis];
     for (let i = 0; i < ids.length; i++) {
       const index = ids[i];
-      tf.util.assert(index <= axisDim - 1 && index >= 0, () => `GatherV2: the index value ${index} is not in [0, ${axisDim - 1}]`);
+      if (!(index <= axisDim - 1 && index >= 0)) {
+        throw new Error(`GatherV2: the index value ${index} is not in [0, ${axisDim - 1}]`);
+      }
     }
     const outShape = [...x.shape.slice(0, $axis), ...indices.shape, ...x.shape.slice($axis + 1)];
     const outer = x.shape.slice(0, $axis).reduce((p, d) => p * d, 1);

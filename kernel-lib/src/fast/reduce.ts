@@ -1,6 +1,7 @@
 /**
  * Reductions for float32 tensors on tfjs's CPU backend: Sum and Mean over any axes in one pass
- * over the input, Max and ArgMax along rows in the WebAssembly kernel.
+ * over the input (over innermost axes, four rows at a time in the WebAssembly kernel), Max and
+ * ArgMax along rows in the WebAssembly kernel.
  *
  * tfjs first transposes the reduced axes to the end (slowly, see transpose.ts); the gradients of
  * broadcasting ops (e.g. additive attention's queries + keys) are such sums over middle axes.
@@ -13,7 +14,7 @@ import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { tf } from "../tf";
 import { rawValues, type CpuBackend } from "./cpu-backend";
 import { Job, Op } from "./job-layout";
-import { withCall, type Call, type Values } from "./runtime";
+import { floatBits, withCall, type Call, type Values } from "./runtime";
 import { mergeDims } from "./strided";
 import { transposeValues } from "./transpose";
 
@@ -82,9 +83,10 @@ export function makeSum(fallback: KernelFunc): KernelFunc {
     if (x.dtype !== "float32" || xv === null) return fallback(args);
     const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
     const axes = tf.util.parseAxisParam(axis, x.shape);
+    const outShape = x.shape.filter((_, d) => !axes.includes(d));
+    const shape = keepDims ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
     return withCall((call) => {
-      const { values, outShape } = sumValues(call, xv, x.shape, axes);
-      const shape = keepDims ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
+      const values = sumsRows(xv, x.shape, axes) ? rowReduce(call, "sum", xv, x.shape, axes) : sumValues(call, xv, x.shape, axes).values;
       return cpu.makeTensorInfo(shape, "float32", values);
     });
   };
@@ -100,9 +102,10 @@ export function makeMean(fallback: KernelFunc): KernelFunc {
     const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
     const axes = tf.util.parseAxisParam(axis, x.shape);
     const count = axes.reduce((p, d) => p * x.shape[d], 1);
+    const outShape = x.shape.filter((_, d) => !axes.includes(d));
+    const shape = keepDims ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
     return withCall((call) => {
-      const { values, outShape } = sumValues(call, xv, x.shape, axes, count);
-      const shape = keepDims ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
+      const values = sumsRows(xv, x.shape, axes) ? rowReduce(call, "sum", xv, x.shape, axes, count) : sumValues(call, xv, x.shape, axes, count).values;
       return cpu.makeTensorInfo(shape, "float32", values);
     });
   };
@@ -122,10 +125,17 @@ function reducedRows(call: Call, x: Values, shape: readonly number[], axes: numb
   return { rows, cols, at: moved.at };
 }
 
-/** Max (kind "max", float32 per row) or ArgMax (kind "argmax", int32) over the rows of `x`. */
-function rowReduce(call: Call, kind: "max" | "argmax", x: Values, shape: readonly number[], axes: number[]): Float32Array | Int32Array {
+const REDUCE_KIND = { max: 0, argmax: 1, sum: 2 } as const;
+
+/**
+ * Max (float32 per row), ArgMax (int32) or Sum (float32; each element divided by `divisor`
+ * first when given) over the rows of `x` along `axes`.
+ */
+function rowReduce(
+  call: Call, kind: keyof typeof REDUCE_KIND, x: Values, shape: readonly number[], axes: number[], divisor = 0,
+): Float32Array | Int32Array {
   const { rows, cols, at } = reducedRows(call, x, shape, axes);
-  const out = call.output(kind === "max" ? "float32" : "int32", rows);
+  const out = call.output(kind === "argmax" ? "int32" : "float32", rows);
   if (rows > 0) {
     const job = call.rt.newJob(Op.rowReduce, Math.ceil(rows / 256));
     job[Job.rows] = rows;
@@ -133,10 +143,17 @@ function rowReduce(call: Call, kind: "max" | "argmax", x: Values, shape: readonl
     job[Job.x] = at;
     job[Job.out] = out.at;
     job[Job.rowsPerTaskR] = 256;
-    job[Job.reduceKind] = kind === "max" ? 0 : 1;
+    job[Job.reduceKind] = REDUCE_KIND[kind];
+    job[Job.scale] = floatBits(divisor);
     call.rt.execute(x.length);
   }
   return out.values as Float32Array | Int32Array;
+}
+
+/** Whether a sum of `x` over `axes` runs as sums of rows: innermost axes, a non-empty reduction. */
+function sumsRows(x: Values, shape: readonly number[], axes: number[]): boolean {
+  return x instanceof Float32Array && tf.backend_util.getAxesPermutation(axes, shape.length) === null &&
+    axes.length > 0 && axes.every((d) => shape[d] > 0);
 }
 
 /** The kernel registered for Max (float32 with a non-empty reduction; anything else to `fallback`). */

@@ -296,15 +296,47 @@ static int32_t row_argmax(const float *x, int32_t n) {
   return 0;
 }
 
+static void rows_sum(const float *x, float *out, int32_t r0, int32_t r1, int32_t n, float s);
+
 void run_row_reduce(int32_t *job) {
   const int32_t rows = job[J_ROWS], n = job[J_COLS], per_task = job[J_ROWS_PER_TASK_R];
   const int32_t num_tasks = job[J_NUM_TASKS], kind = job[J_REDUCE_KIND];
   const float *x = (const float *)job[J_X];
   for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
     const int32_t r1 = (t + 1) * per_task < rows ? (t + 1) * per_task : rows;
+    if (kind == RED_SUM) {
+      rows_sum(x, (float *)job[J_OUT], t * per_task, r1, n, *(const float *)&job[J_SCALE]);
+      continue;
+    }
     for (int32_t r = t * per_task; r < r1; r++) {
       if (kind == RED_MAX) ((float *)job[J_OUT])[r] = row_max(x + r * n, n);
       else ((int32_t *)job[J_OUT])[r] = row_argmax(x + r * n, n);
     }
+  }
+}
+
+// Sums of rows (RED_SUM): each in double precision from 0 in the row's order, rounded once, as
+// tfjs's Sum; with J_SCALE each element is first divided by it in float (tfjs's Mean). Four rows
+// at a time in two f64x2 accumulators, so that the four dependency chains overlap.
+static inline float scaled(float x, float s) { return s != 0.0f ? x / s : x; }
+
+static void rows_sum(const float *x, float *out, int32_t r0, int32_t r1, int32_t n, float s) {
+  int32_t r = r0;
+  for (; r + 4 <= r1; r += 4) {
+    const float *x0 = x + r * n, *x1 = x0 + n, *x2 = x1 + n, *x3 = x2 + n;
+    v128_t a01 = wasm_f64x2_splat(0.0), a23 = a01;
+    for (int32_t j = 0; j < n; j++) {
+      a01 = wasm_f64x2_add(a01, wasm_f64x2_make(scaled(x0[j], s), scaled(x1[j], s)));
+      a23 = wasm_f64x2_add(a23, wasm_f64x2_make(scaled(x2[j], s), scaled(x3[j], s)));
+    }
+    out[r] = (float)wasm_f64x2_extract_lane(a01, 0);
+    out[r + 1] = (float)wasm_f64x2_extract_lane(a01, 1);
+    out[r + 2] = (float)wasm_f64x2_extract_lane(a23, 0);
+    out[r + 3] = (float)wasm_f64x2_extract_lane(a23, 1);
+  }
+  for (; r < r1; r++) {
+    double sum = 0.0;
+    for (int32_t j = 0; j < n; j++) sum += scaled(x[r * n + j], s);
+    out[r] = (float)sum;
   }
 }

@@ -51,9 +51,10 @@ enum {
   UN_ABS = 7, UN_NEG = 8, UN_TANH = 9,
 };
 
-// OP_ROW_REDUCE: one float (max) or int32 (argmax) per row of J_COLS floats.
+// OP_ROW_REDUCE: one float (max, sum) or int32 (argmax) per row of J_COLS floats; sums divide by
+// J_SCALE (float bits) first when it is not 0.
 enum { J_REDUCE_KIND = 15 };
-enum { RED_MAX = 0, RED_ARGMAX = 1 };
+enum { RED_MAX = 0, RED_ARGMAX = 1, RED_SUM = 2 };
 
 // OP_COPY: a strided copy of J_COPY_RANK dimensions from J_X to J_OUT; J_COPY_TABLE is the byte
 // offset of int32 [dims | source strides | destination strides | rank zeros for the odometer]
