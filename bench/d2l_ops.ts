@@ -40,9 +40,17 @@ function ids(count: number, n: number, shape: number[] = [count]): Tensor {
   return tf.tensor(Array.from({ length: count }, (_, i) => (7 * i + 3) % n), shape, "int32");
 }
 
+/**
+ * A random tensor as the output of a previous op (here x + 0): in a model, an op's inputs are
+ * other ops' results, which the fast kernels keep in their WebAssembly memory.
+ */
+function randn(shape: number[]): Tensor {
+  return tf.tidy(() => tf.add(d2l.randn(shape), 0));
+}
+
 /** The gradient of `f` at `x` for the upstream gradient `dy` (forward and backward). */
 function withGrad(f: (x: Tensor) => Tensor, x: Tensor): () => Tensor {
-  const dy = d2l.randn(x.shape);
+  const dy = randn(x.shape);
   const g = tf.grad(f);
   return () => g(x, dy);
 }
@@ -52,47 +60,47 @@ function op(spec: OpSpec): () => Tensor | Tensor[] {
   const shape = spec.shape ?? [];
   switch (spec.id) {
     case "gather": {
-      const table = d2l.randn([spec.vocab!, spec.embed!]);
+      const table = randn([spec.vocab!, spec.embed!]);
       const x = ids(spec.batch! * spec.steps!, spec.vocab!, [spec.batch!, spec.steps!]);
       return () => tf.gather(table, x);
     }
     case "gather_grad": {
       const n = spec.batch! * spec.steps!;
-      const dy = d2l.randn([n, spec.embed!]);
+      const dy = randn([n, spec.embed!]);
       const x = ids(n, spec.vocab!);
       return () => tf.unsortedSegmentSum(dy, x as d2l.tf.Tensor1D, spec.vocab!);
     }
     case "split": {
-      const x = d2l.randn(shape);
+      const x = randn(shape);
       return () => tf.split(x, spec.parts!, spec.axis!);
     }
     case "slice":
     case "slice_axis0": {
-      const x = d2l.randn(shape);
+      const x = randn(shape);
       return () => tf.slice(x, spec.begin!, spec.size!);
     }
     case "strided_slice": {
-      const x = d2l.randn(shape);
+      const x = randn(shape);
       const [a, , c] = shape;
       return () => tf.stridedSlice(x, [0, spec.index!, 0], [a, spec.index! + 1, c], [1, 1, 1], 0, 0, 0, 0, 2);
     }
     case "pad": {
-      const x = d2l.randn(shape);
+      const x = randn(shape);
       return () => tf.pad(x, spec.paddings!);
     }
     case "concat":
     case "concat3": {
-      const xs = Array.from({ length: spec.count! }, () => d2l.randn(shape));
+      const xs = Array.from({ length: spec.count! }, () => randn(shape));
       return () => tf.concat(xs, spec.axis!);
     }
     case "pack":
     case "pack_axis1": {
-      const xs = Array.from({ length: spec.count! }, () => d2l.randn(shape));
+      const xs = Array.from({ length: spec.count! }, () => randn(shape));
       return () => tf.stack(xs, spec.axis!);
     }
     case "unpack":
     case "unpack_axis1": {
-      const x = d2l.randn(shape);
+      const x = randn(shape);
       return () => tf.unstack(x, spec.axis!);
     }
     case "one_hot": {
@@ -100,87 +108,87 @@ function op(spec: OpSpec): () => Tensor | Tensor[] {
       return () => tf.oneHot(x, spec.depth!);
     }
     case "tile": {
-      const x = d2l.randn(shape);
+      const x = randn(shape);
       return () => tf.tile(x, spec.reps!);
     }
     case "reverse": {
-      const x = d2l.randn(shape);
+      const x = randn(shape);
       return () => tf.reverse(x, spec.axis!);
     }
     case "cast": {
-      const x = d2l.randn(shape).greater(0);
+      const x = randn(shape).greater(0);
       return () => tf.cast(x, "float32");
     }
     case "select": {
-      const c = d2l.randn(shape).greater(0);
-      const a = d2l.randn(shape);
-      const b = d2l.randn(shape);
+      const c = randn(shape).greater(0);
+      const a = randn(shape);
+      const b = randn(shape);
       return () => tf.where(c, a, b);
     }
     case "sigmoid": {
-      const x = d2l.randn(shape);
+      const x = randn(shape);
       return () => tf.sigmoid(x);
     }
     case "sigmoid_grad":
-      return withGrad((x) => tf.sigmoid(x), d2l.randn(shape));
+      return withGrad((x) => tf.sigmoid(x), randn(shape));
     case "relu": {
-      const x = d2l.randn(shape);
+      const x = randn(shape);
       return () => tf.relu(x);
     }
     case "relu_grad":
-      return withGrad((x) => tf.relu(x), d2l.randn(shape));
+      return withGrad((x) => tf.relu(x), randn(shape));
     case "exp": {
-      const x = d2l.randn(shape);
+      const x = randn(shape);
       return () => tf.exp(x);
     }
     case "log": {
-      const x = d2l.randn(shape).abs();
+      const x = randn(shape).abs();
       return () => tf.log(x);
     }
     case "sqrt": {
-      const x = d2l.randn(shape).abs();
+      const x = randn(shape).abs();
       return () => tf.sqrt(x);
     }
     case "rsqrt": {
-      const x = d2l.randn(shape).abs();
+      const x = randn(shape).abs();
       return () => tf.rsqrt(x);
     }
     case "square": {
-      const x = d2l.randn(shape);
+      const x = randn(shape);
       return () => tf.square(x);
     }
     case "maximum": {
-      const a = d2l.randn(shape);
-      const b = d2l.randn(shape);
+      const a = randn(shape);
+      const b = randn(shape);
       return () => tf.maximum(a, b);
     }
     case "minimum": {
-      const a = d2l.randn(shape);
+      const a = randn(shape);
       return () => tf.minimum(a, 0.5);
     }
     case "max": {
-      const x = d2l.randn(shape);
+      const x = randn(shape);
       return () => tf.max(x, -1);
     }
     case "mean": {
-      const x = d2l.randn(shape);
+      const x = randn(shape);
       return () => tf.mean(x, -1);
     }
     case "argmax": {
-      const x = d2l.randn(shape);
+      const x = randn(shape);
       return () => tf.argMax(x, -1);
     }
     case "log_softmax":
-      return withGrad((x) => tf.logSoftmax(x), d2l.randn(shape));
+      return withGrad((x) => tf.logSoftmax(x), randn(shape));
     case "cross_entropy": {
-      const logits = d2l.randn([spec.count!, spec.depth!]);
+      const logits = randn([spec.count!, spec.depth!]);
       const labels = ids(spec.count!, spec.depth!);
       const g = tf.grad((x: Tensor) => tf.losses.softmaxCrossEntropy(tf.oneHot(labels, spec.depth!), x));
       return () => g(logits);
     }
     case "layer_norm": {
-      const x = d2l.randn(shape);
-      const dy = d2l.randn(shape);
+      const x = randn(shape);
+      const dy = randn(shape);
       const norm = new d2l.LayerNorm(shape[shape.length - 1]);
       return () => {
         const { value, grads } = tf.variableGrads(() => tf.sum(norm.forward(x).mul(dy)) as d2l.tf.Scalar);
@@ -188,13 +196,13 @@ function op(spec: OpSpec): () => Tensor | Tensor[] {
       };
     }
     case "matmul": {
-      const a = d2l.randn([spec.m!, spec.k!]);
-      const b = d2l.randn([spec.k!, spec.n!]);
+      const a = randn([spec.m!, spec.k!]);
+      const b = randn([spec.k!, spec.n!]);
       return () => tf.matMul(a, b);
     }
     case "small_add": {
-      const a = d2l.randn(shape);
-      const b = d2l.randn(shape);
+      const a = randn(shape);
+      const b = randn(shape);
       return () => tf.add(a, b);
     }
     default:

@@ -9,30 +9,36 @@ import { tf } from "../tf";
 import type { ParametricAttentionPoolKernel } from "../pooling/parametric-pool";
 import { rawValues, type CpuBackend } from "./cpu-backend";
 import { Job, Op } from "./job-layout";
-import { withCall } from "./runtime";
+import { withCall, type Call } from "./runtime";
 
 export const PARAMETRIC_POOL_KERNEL = "D2lParametricPool";
 export const PARAMETRIC_POOL_GRAD_KERNEL = "D2lParametricPoolGrad";
 
 const ROWS_PER_TASK = 16;
 
+/** Writes the inputs both kernels share into `job`: sizes, queries, keys, width and values. */
+function poolInputs(job: Int32Array, call: Call, cpu: CpuBackend, inputs: Record<string, TensorInfo>): void {
+  const { queries, keys, w, values } = inputs;
+  job[Job.rows] = queries.shape[0];
+  job[Job.cols] = keys.shape[0];
+  job[Job.x] = call.f32(rawValues(cpu, queries)!);
+  job[Job.y] = call.f32(rawValues(cpu, keys)!);
+  job[Job.w] = call.f32(rawValues(cpu, w)!);
+  job[Job.v] = call.f32(rawValues(cpu, values)!);
+}
+
 /** Inputs { queries (nq), keys (nk), w (1 element), values (nk) } → [yHat (nq), weights (nq, nk)]. */
 export const parametricPoolKernel: KernelFunc = (args) => {
-  const { queries, keys, w, values } = args.inputs as Record<string, TensorInfo>;
+  const inputs = args.inputs as Record<string, TensorInfo>;
   const cpu = args.backend as CpuBackend;
-  const nq = queries.shape[0];
-  const nk = keys.shape[0];
+  const nq = inputs.queries.shape[0];
+  const nk = inputs.keys.shape[0];
   return withCall((call) => {
     const weights = call.output("float32", nq * nk);
     const yHat = call.output("float32", nq);
     if (nq > 0) {
       const job = call.rt.newJob(Op.nwPool, Math.ceil(nq / ROWS_PER_TASK));
-      job[Job.rows] = nq;
-      job[Job.cols] = nk;
-      job[Job.x] = call.f32(rawValues(cpu, queries)!);
-      job[Job.y] = call.f32(rawValues(cpu, keys)!);
-      job[Job.w] = call.f32(rawValues(cpu, w)!);
-      job[Job.v] = call.f32(rawValues(cpu, values)!);
+      poolInputs(job, call, cpu, inputs);
       job[Job.out] = weights.at;
       job[Job.yHat] = yHat.at;
       job[Job.rowsPerTaskR] = ROWS_PER_TASK;
@@ -47,22 +53,18 @@ export const parametricPoolKernel: KernelFunc = (args) => {
  * [dQueries, dKeys, dW (w's shape), dValues].
  */
 export const parametricPoolGradKernel: KernelFunc = (args) => {
-  const { queries, keys, w, values, weights, dy, dWeights } = args.inputs as Record<string, TensorInfo | undefined> as Record<string, TensorInfo>;
+  const inputs = args.inputs as Record<string, TensorInfo>;
+  const { w, weights, dy, dWeights } = inputs as Record<string, TensorInfo | undefined> as Record<string, TensorInfo>;
   const cpu = args.backend as CpuBackend;
-  const nq = queries.shape[0];
-  const nk = keys.shape[0];
+  const nq = inputs.queries.shape[0];
+  const nk = inputs.keys.shape[0];
   return withCall((call) => {
     const dq = call.output("float32", nq);
     const dk = call.output("float32", nk);
     const dw = call.output("float32", 1);
     const dv = call.output("float32", nk);
     const job = call.rt.newJob(Op.nwPoolGrad, 1);
-    job[Job.rows] = nq;
-    job[Job.cols] = nk;
-    job[Job.x] = call.f32(rawValues(cpu, queries)!);
-    job[Job.y] = call.f32(rawValues(cpu, keys)!);
-    job[Job.w] = call.f32(rawValues(cpu, w)!);
-    job[Job.v] = call.f32(rawValues(cpu, values)!);
+    poolInputs(job, call, cpu, inputs);
     job[Job.out] = call.f32(rawValues(cpu, weights)!);
     job[Job.dy] = call.f32(rawValues(cpu, dy)!);
     job[Job.dWeights] = dWeights ? call.f32(rawValues(cpu, dWeights)!) : 0;

@@ -74,8 +74,11 @@ export function sumValues(
   return { values, outShape };
 }
 
-/** The kernel registered for Sum (float32; other dtypes go to `fallback`). */
-export function makeSum(fallback: KernelFunc): KernelFunc {
+/**
+ * The kernel registered for Sum or Mean (float32; other dtypes go to `fallback`). A mean divides
+ * each element by the count first, as tfjs's Mean does.
+ */
+export function makeSumOrMean(kind: "sum" | "mean", fallback: KernelFunc): KernelFunc {
   return (args) => {
     const { x } = args.inputs as { x: TensorInfo };
     const cpu = args.backend as CpuBackend;
@@ -83,29 +86,13 @@ export function makeSum(fallback: KernelFunc): KernelFunc {
     if (x.dtype !== "float32" || xv === null) return fallback(args);
     const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
     const axes = tf.util.parseAxisParam(axis, x.shape);
+    const divisor = kind === "mean" ? axes.reduce((p, d) => p * x.shape[d], 1) : undefined;
     const outShape = x.shape.filter((_, d) => !axes.includes(d));
     const shape = keepDims ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
     return withCall((call) => {
-      const values = sumsRows(xv, x.shape, axes) ? rowReduce(call, "sum", xv, x.shape, axes) : sumValues(call, xv, x.shape, axes).values;
-      return cpu.makeTensorInfo(shape, "float32", values);
-    });
-  };
-}
-
-/** The kernel registered for Mean (float32; other dtypes go to `fallback`). */
-export function makeMean(fallback: KernelFunc): KernelFunc {
-  return (args) => {
-    const { x } = args.inputs as { x: TensorInfo };
-    const cpu = args.backend as CpuBackend;
-    const xv = rawValues(cpu, x);
-    if (x.dtype !== "float32" || xv === null) return fallback(args);
-    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
-    const axes = tf.util.parseAxisParam(axis, x.shape);
-    const count = axes.reduce((p, d) => p * x.shape[d], 1);
-    const outShape = x.shape.filter((_, d) => !axes.includes(d));
-    const shape = keepDims ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
-    return withCall((call) => {
-      const values = sumsRows(xv, x.shape, axes) ? rowReduce(call, "sum", xv, x.shape, axes, count) : sumValues(call, xv, x.shape, axes, count).values;
+      const values = sumsRows(xv, x.shape, axes)
+        ? rowReduce(call, "sum", xv, x.shape, axes, divisor)
+        : sumValues(call, xv, x.shape, axes, divisor).values;
       return cpu.makeTensorInfo(shape, "float32", values);
     });
   };

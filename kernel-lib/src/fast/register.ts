@@ -51,7 +51,7 @@ import {
 } from "./pooling";
 import { HeapExhausted, moveOutOfHeap, trackBackend } from "./heap";
 import { getRuntime } from "./runtime";
-import { makeArgMax, makeMax, makeMean, makeSum } from "./reduce";
+import { makeArgMax, makeMax, makeSumOrMean } from "./reduce";
 import { makeTranspose } from "./transpose";
 import { makeUnary } from "./unary";
 
@@ -77,8 +77,8 @@ const REPLACEMENTS: ReadonlyArray<[string, (reference: KernelFunc) => KernelFunc
   ["Rsqrt", (f) => makeUnary("rsqrt", f)],
   ["Square", (f) => makeUnary("square", f)],
   ["Abs", (f) => makeUnary("abs", f)],
-  ["Sum", makeSum],
-  ["Mean", makeMean],
+  ["Sum", (f) => makeSumOrMean("sum", f)],
+  ["Mean", (f) => makeSumOrMean("mean", f)],
   ["Max", makeMax],
   ["ArgMax", makeArgMax],
   ["Transpose", makeTranspose],

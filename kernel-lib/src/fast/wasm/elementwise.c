@@ -141,24 +141,11 @@ static inline v128_t exp4(v128_t x) {
   const v128_t hi = wasm_f32x4_splat(88.72283935546875f), lo = wasm_f32x4_splat(-103.97208404541015625f);
   v128_t nan = wasm_f32x4_ne(x, x), over = wasm_f32x4_gt(x, hi);
   v128_t xc = wasm_f32x4_pmin(wasm_f32x4_pmax(x, lo), hi);
-  v128_t fx = wasm_f32x4_floor(wasm_f32x4_add(wasm_f32x4_mul(xc, wasm_f32x4_splat(1.44269504088896341f)),
-                                              wasm_f32x4_splat(0.5f)));
-  v128_t r = wasm_f32x4_sub(xc, wasm_f32x4_mul(fx, wasm_f32x4_splat(0.693359375f)));
-  r = wasm_f32x4_sub(r, wasm_f32x4_mul(fx, wasm_f32x4_splat(-2.12194440e-4f)));
-  v128_t z = wasm_f32x4_mul(r, r);
-  v128_t y = wasm_f32x4_splat(1.9875691500e-4f);
-  y = wasm_f32x4_add(wasm_f32x4_mul(y, r), wasm_f32x4_splat(1.3981999507e-3f));
-  y = wasm_f32x4_add(wasm_f32x4_mul(y, r), wasm_f32x4_splat(8.3334519073e-3f));
-  y = wasm_f32x4_add(wasm_f32x4_mul(y, r), wasm_f32x4_splat(4.1665795894e-2f));
-  y = wasm_f32x4_add(wasm_f32x4_mul(y, r), wasm_f32x4_splat(1.6666665459e-1f));
-  y = wasm_f32x4_add(wasm_f32x4_mul(y, r), wasm_f32x4_splat(5.0000001201e-1f));
-  y = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(y, z), r), wasm_f32x4_splat(1.0f));
+  v128_t fx = exp_round(xc);
+  v128_t y = exp_reduced(xc, fx);
   // 2^fx as two factors 2^n1 · 2^n2 (fx in [-150, 128]), so that denormal results come out right.
-  v128_t n = wasm_i32x4_trunc_sat_f32x4(fx);
-  v128_t n1 = wasm_i32x4_shr(n, 1), n2 = wasm_i32x4_sub(n, n1);
-  v128_t p1 = wasm_i32x4_shl(wasm_i32x4_add(n1, wasm_i32x4_splat(127)), 23);
-  v128_t p2 = wasm_i32x4_shl(wasm_i32x4_add(n2, wasm_i32x4_splat(127)), 23);
-  y = wasm_f32x4_mul(wasm_f32x4_mul(y, p1), p2);
+  v128_t n1 = wasm_f32x4_floor(wasm_f32x4_mul(fx, wasm_f32x4_splat(0.5f)));
+  y = wasm_f32x4_mul(wasm_f32x4_mul(y, pow2(n1)), pow2(wasm_f32x4_sub(fx, n1)));
   y = wasm_v128_bitselect(wasm_f32x4_splat(__builtin_inff()), y, over);
   return wasm_v128_bitselect(x, y, nan);
 }

@@ -82,15 +82,14 @@ static inline int32_t take_task(int32_t *job) {
   return __atomic_fetch_add(&job[J_NEXT_TASK], 1, __ATOMIC_RELAXED);
 }
 
-// exp(x) for x <= 0 (the softmax subtracts the row maximum first): Cephes' range reduction and
-// polynomial, with results below ~1e-38 flushed to zero (as exp of the book's -1e6 mask is).
-static inline v128_t exp_nonpositive(v128_t x) {
-  const v128_t lo = wasm_f32x4_splat(-87.33654f);
-  // Lanes to keep: not underflowing, or NaN (which must propagate, as in tfjs).
-  v128_t keep = wasm_v128_or(wasm_f32x4_ge(x, lo), wasm_f32x4_ne(x, x));
-  x = wasm_f32x4_max(x, lo);
-  v128_t fx = wasm_f32x4_floor(wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)),
-                                              wasm_f32x4_splat(0.5f)));
+// Cephes' expf in two steps: n = round(x / ln 2), then e^(x − n·ln 2) by its polynomial (for
+// |x − n·ln 2| <= ln 2 / 2); the caller scales by 2^n.
+static inline v128_t exp_round(v128_t x) {
+  return wasm_f32x4_floor(wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)),
+                                         wasm_f32x4_splat(0.5f)));
+}
+
+static inline v128_t exp_reduced(v128_t x, v128_t fx) {
   x = wasm_f32x4_sub(x, wasm_f32x4_mul(fx, wasm_f32x4_splat(0.693359375f)));
   x = wasm_f32x4_sub(x, wasm_f32x4_mul(fx, wasm_f32x4_splat(-2.12194440e-4f)));
   v128_t z = wasm_f32x4_mul(x, x);
@@ -100,10 +99,23 @@ static inline v128_t exp_nonpositive(v128_t x) {
   y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(4.1665795894e-2f));
   y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(1.6666665459e-1f));
   y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(5.0000001201e-1f));
-  y = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(y, z), x), wasm_f32x4_splat(1.0f));
-  // 2^fx built from its exponent bits; fx >= -126 after the clamp above.
-  v128_t pow2 = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(fx), wasm_i32x4_splat(127)), 23);
-  return wasm_v128_and(wasm_f32x4_mul(y, pow2), keep);
+  return wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(y, z), x), wasm_f32x4_splat(1.0f));
+}
+
+// 2^n for integer-valued floats n in [-126, 127], from its exponent bits.
+static inline v128_t pow2(v128_t n) {
+  return wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+}
+
+// exp(x) for x <= 0 (the softmax subtracts the row maximum first), with results below ~1e-38
+// flushed to zero (as exp of the book's -1e6 mask is).
+static inline v128_t exp_nonpositive(v128_t x) {
+  const v128_t lo = wasm_f32x4_splat(-87.33654f);
+  // Lanes to keep: not underflowing, or NaN (which must propagate, as in tfjs).
+  v128_t keep = wasm_v128_or(wasm_f32x4_ge(x, lo), wasm_f32x4_ne(x, x));
+  x = wasm_f32x4_max(x, lo);
+  v128_t fx = exp_round(x);  // >= -126 after the clamp
+  return wasm_v128_and(wasm_f32x4_mul(exp_reduced(x, fx), pow2(fx)), keep);
 }
 
 static inline float hsum(v128_t v) {
