@@ -98,8 +98,9 @@ export function formatTable(report) {
   const { repeats, max_seconds: budget } = report.settings;
   lines.push(
     "",
-    `Medians of up to ${repeats} runs after one warm-up run, within ${budget} s per cell (a single run, ` +
-      "without warm-up, when one run alone takes more than half of that); peak RSS is the whole process's. " +
+    `Medians of up to ${repeats} runs after warm-up (one run; more, up to 20 or 2 s, while they are short), ` +
+      `within ${budget} s per cell (a single run, without warm-up, when one run alone takes more than half of ` +
+      "that); peak RSS is the whole process's. " +
       "Ratios divide by the faster torch column of each row (in italics); below 1 means d2l-ts is faster. Generated " + report.generated.slice(0, 10) + " by `npm run bench`.",
   );
   return lines.join("\n");
