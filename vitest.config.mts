@@ -8,6 +8,7 @@ export default defineConfig({
       "test/unit/**/*.test.ts",
       "test/parity/**/*.test.ts",
       "test/notebooks/**/*.test.ts",
+      "test/install/**/*.test.ts",
       "kernel-lib/src/**/*.test.ts",
       "contract/src/**/*.test.ts",
       "extension/src/**/*.test.ts",

@@ -51,10 +51,19 @@ class D2lLab(LabServerApp):
         False, config=True, help="Set window.jupyterapp (used by the browser tests)."
     ).tag(config=True)
 
+    repo_extension = Bool(
+        True,
+        config=True,
+        help="Load jupyterlab-d2l-ts from this repository's build/share/jupyter/labextensions "
+        "before the Jupyter data folders. False: only the data folders (sys.prefix, user, "
+        "system), as a pip-installed JupyterLab does (the wheel test).",
+    )
+
     @default("labextensions_path")
     def _labextensions_path(self):
         # Ours first, then every standard place (sys.prefix, user, system), like JupyterLab.
-        return [LOCAL_LABEXTENSIONS] + jupyter_path("labextensions")
+        standard = jupyter_path("labextensions")
+        return ([LOCAL_LABEXTENSIONS] if self.repo_extension else []) + standard
 
     @default("user_settings_dir")
     def _user_settings_dir(self):

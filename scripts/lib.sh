@@ -5,3 +5,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY=/usr/bin/python3
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 fail() { printf '\033[31mERROR: %s\033[0m\n' "$*" >&2; exit 1; }
+# Jupyter data folder holding the Deno kernelspec (setup.d/40-deno.sh); put it on JUPYTER_PATH.
+DENO_JUPYTER_PATH="$ROOT/build/jupyter"
+# Where setup.d/60-wheel.sh puts the extension's Python wheel.
+WHEEL_DIR="$ROOT/build/dist"

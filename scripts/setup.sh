@@ -11,6 +11,8 @@ DEBIAN_PACKAGES=(
   python3-matplotlib                 # the book's sections as the benchmark runs them
   chromium                           # browser tests
   clang lld                          # WebAssembly kernels
+  python3-build python3-hatchling    # the extension's Python wheel (setup.d/60-wheel.sh)
+  python3-venv                       # the wheel's install test (a fresh virtual environment)
 )
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do

@@ -6,6 +6,8 @@
 #   D2L_LAB_ROOT=dir         folder to serve (default: notebooks/)
 #   D2L_LAB_STATE_DIR=dir    settings and workspaces (default: .jupyter-local/)
 #   D2L_SKIP_SETUP=1         skip scripts/setup.sh (the browser tests, which build what they use)
+#   D2L_LAB_PYTHON=path      Python that runs the server (default Debian's /usr/bin/python3), e.g.
+#                            a virtual environment's, whose share/jupyter it then searches too
 # Further arguments go to the server (e.g. `npm start -- --ServerApp.log_level=DEBUG`).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -33,7 +35,7 @@ lab_root="${D2L_LAB_ROOT:-$ROOT/notebooks}"
 say "JupyterLab: http://127.0.0.1:$port/lab?token=$token"
 echo "    notebooks: $lab_root   (stop with Ctrl-C)"
 export D2L_LAB_STATE_DIR="${D2L_LAB_STATE_DIR:-$ROOT/.jupyter-local}"
-exec "$PY" jupyterlab-app/d2l_lab.py \
+exec "${D2L_LAB_PYTHON:-$PY}" jupyterlab-app/d2l_lab.py \
   --ServerApp.ip=127.0.0.1 --ServerApp.port="$port" --ServerApp.port_retries=0 \
   --ServerApp.token="$token" --ServerApp.open_browser=False --ServerApp.allow_root=True \
   --ServerApp.root_dir="$lab_root" --ServerApp.log_level=WARN "$@"

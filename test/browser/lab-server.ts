@@ -40,13 +40,24 @@ export function ensureBuilt(): void {
   }
 }
 
-export async function startLabServer(): Promise<LabServer> {
-  const runDir = path.join(ARTIFACTS, "run");
+export interface LabServerOptions {
+  /** Folder under test/artifacts/browser/ for the notebooks and state (default "run"). */
+  name?: string;
+  /** Fixture notebooks to serve (default: all of test/browser/fixtures). */
+  fixtures?: string[];
+  /** Python that runs the server (start.sh's D2L_LAB_PYTHON; default Debian's). */
+  python?: string;
+  /** Further server arguments. */
+  serverArgs?: string[];
+}
+
+export async function startLabServer(options: LabServerOptions = {}): Promise<LabServer> {
+  const runDir = path.join(ARTIFACTS, options.name ?? "run");
   fs.rmSync(runDir, { recursive: true, force: true });
   const notebooksDir = path.join(runDir, "notebooks");
   const stateDir = path.join(runDir, "state");
   fs.mkdirSync(notebooksDir, { recursive: true });
-  for (const file of fs.readdirSync(FIXTURES)) fs.copyFileSync(path.join(FIXTURES, file), path.join(notebooksDir, file));
+  for (const file of options.fixtures ?? fs.readdirSync(FIXTURES)) fs.copyFileSync(path.join(FIXTURES, file), path.join(notebooksDir, file));
 
   const port = await freePort();
   const token = randomBytes(16).toString("hex");
@@ -54,7 +65,8 @@ export async function startLabServer(): Promise<LabServer> {
   let output = "";
   // The server of `npm start` (scripts/start.sh), on a fresh folder and state, without its
   // set-up step (ensureBuilt builds what the tests use).
-  const child: ChildProcess = spawn("bash", [path.join(ROOT, "scripts", "start.sh"), "--D2lLab.expose_app_in_browser=True"], {
+  const serverArgs = ["--D2lLab.expose_app_in_browser=True", ...(options.serverArgs ?? [])];
+  const child: ChildProcess = spawn("bash", [path.join(ROOT, "scripts", "start.sh"), ...serverArgs], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -63,6 +75,7 @@ export async function startLabServer(): Promise<LabServer> {
       D2L_LAB_TOKEN: token,
       D2L_LAB_ROOT: notebooksDir,
       D2L_LAB_STATE_DIR: stateDir,
+      ...(options.python === undefined ? {} : { D2L_LAB_PYTHON: options.python }),
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -14,6 +14,8 @@ import path from "node:path";
 
 export const REPO_ROOT = path.resolve(__dirname, "../..");
 export const HARNESS = path.join(__dirname, "run_notebook.py");
+/** The Jupyter data folder with Deno's kernelspec (scripts/setup.d/40-deno.sh): for JUPYTER_PATH. */
+export const DENO_JUPYTER_PATH = path.join(REPO_ROOT, "build", "jupyter");
 /** Debian's Python: it has nbclient; a `python3` earlier on PATH may not. */
 export const PYTHON = "/usr/bin/python3";
 
@@ -26,6 +28,7 @@ export interface NotebookOutput {
 }
 
 export interface NotebookCell {
+  id?: string;
   cell_type: "code" | "markdown" | "raw";
   source: string | string[];
   metadata: Record<string, unknown>;
@@ -78,7 +81,8 @@ export function executeNotebook(notebookPath: string, options: ExecuteOptions = 
 /** A notebook (tslab kernelspec, no outputs) whose code cells are `sources`. */
 export function notebookFromSources(sources: string[]): Notebook {
   return {
-    cells: sources.map((source) => ({
+    cells: sources.map((source, i) => ({
+      id: `cell-${i}`,
       cell_type: "code",
       source,
       metadata: {},

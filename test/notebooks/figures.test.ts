@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   HEATMAP_MIME_TYPE, PLOT_MIME_TYPE, SVG_MIME_TYPE, TEXT_MIME_TYPE, figurePayloadProblems, type PlotPayload,
 } from "d2l-ts-figure-contract";
-import { PYTHON, REPO_ROOT, codeCells, displaysOf, executeNotebook, type Notebook } from "./execute-notebook";
+import { DENO_JUPYTER_PATH, PYTHON, REPO_ROOT, codeCells, displaysOf, executeNotebook, type Notebook } from "./execute-notebook";
 
 // Loaded at run time by name: vitest resolves the ES module; the types come from the import above.
 const FAST_PNG = "fast-png";
@@ -187,22 +187,16 @@ describe("figures in Deno's Jupyter kernel (deno npm package)", () => {
   let denoExecuted: Notebook;
 
   beforeAll(async () => {
-    // A kernelspec of our own under test/artifacts (JUPYTER_PATH), so nothing global changes;
-    // the same argv `deno jupyter --install` writes.
-    // scripts/setup.d/40-deno.sh installs the `deno` npm package (it ships the binary) here.
-    const deno = path.join(REPO_ROOT, "build", "tools", "deno", "node_modules", "deno", "deno");
-    if (!existsSync(deno)) throw new Error(`Deno is missing at ${deno}: run bash scripts/setup.d/40-deno.sh`);
-    const specDir = path.join(REPO_ROOT, "test", "artifacts", "jupyter", "kernels", "deno");
-    mkdirSync(specDir, { recursive: true });
-    writeFileSync(path.join(specDir, "kernel.json"), JSON.stringify({
-      argv: [deno, "jupyter", "--kernel", "--conn", "{connection_file}"], display_name: "Deno", language: "typescript",
-    }));
+    // scripts/setup.d/40-deno.sh installs Deno and writes its kernelspec (the argv `deno jupyter
+    // --install` writes) under build/jupyter, which goes on JUPYTER_PATH: nothing global changes.
+    const spec = path.join(DENO_JUPYTER_PATH, "kernels", "deno", "kernel.json");
+    if (!existsSync(spec)) throw new Error(`Deno's kernelspec is missing at ${spec}: run bash scripts/setup.d/40-deno.sh`);
     // Deno 2.9.6 queues a display for its iopub socket and may send the cell's idle status
     // first; nbclient then files the display under no cell (docs/figures.md). That race is in
     // Deno, shows only on a loaded machine, and is why a notebook run is retried, at most three
     // times, while a figure cell ends up without its display. Our bundles are checked below on
     // whichever run delivered every display; three lost runs in a row fail the suite.
-    const env = { ...process.env, JUPYTER_PATH: path.dirname(path.dirname(specDir)) };
+    const env = { ...process.env, JUPYTER_PATH: DENO_JUPYTER_PATH };
     const figureCells = [1, 2, 3, 4, 5];
     for (let attempt = 1; ; attempt++) {
       [denoMessages, denoExecuted] = await record(DENO_FIXTURE, "figures-deno", env);

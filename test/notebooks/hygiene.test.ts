@@ -1,7 +1,8 @@
 /**
  * Hygiene of the committed notebooks: they are committed without outputs, declare the tslab
- * kernel, import the library by its package name only, and draw randomness only from the seeded
- * generator of d2l-ts.
+ * kernel, import the library by its package name only, draw randomness only from the seeded
+ * generator of d2l-ts, and keep to what Deno's kernel runs too (docs/notebooks.md, "One set of
+ * notebooks, two kernels").
  */
 import { describe, expect, it } from "vitest";
 import { sourceOf } from "./execute-notebook";
@@ -49,6 +50,22 @@ describe("committed notebooks", () => {
       }
       const requires = code.flatMap((c) => [...sourceOf(c).matchAll(/require\(\s*["']([^"']+)["']/g)]);
       expect(requires.map((m) => m[1])).toEqual([]);
+    });
+
+    it("uses nothing that only tslab has, so Deno's kernel runs it too", () => {
+      const { imports } = notebookToScript(notebook, relative);
+      // Deno resolves Node's built-in modules only by their `node:` names.
+      for (const specifier of imports) expect(specifier, "import specifier").toMatch(/^(d2l-ts|node:[\w/]+)$/);
+      const text = code.map(sourceOf).join("\n");
+      expect(text, "tslab's own API").not.toMatch(/\btslab\./);
+    });
+
+    it("says in one line why it cannot run on Deno, if it cannot", () => {
+      const reason = (notebook.metadata["d2l-ts"] as { deno?: unknown } | undefined)?.deno;
+      if (reason === undefined) return;
+      expect(typeof reason, 'metadata["d2l-ts"].deno').toBe("string");
+      expect(String(reason).trim()).not.toBe("");
+      expect(String(reason)).not.toMatch(/\n/);
     });
 
     it("draws randomness only from the seeded generator", () => {

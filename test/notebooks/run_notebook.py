@@ -27,6 +27,15 @@ Options:
   --cell-times     print each code cell's wall time
   --check-figures  fail when a figure output lacks one of its three representations
                    (custom +json MIME type, image/svg+xml, text/plain)
+  --deno           run each notebook in Deno's Jupyter kernel (kernelspec `deno`) instead of the
+                   one it declares: the executed copy carries Deno's kernelspec, outputs that
+                   Deno publishes after a cell's idle status are collected (see LateOutputClient),
+                   and a notebook whose metadata says `"d2l-ts": {"deno": "<why>"}` is skipped
+                   with that one-line reason
+  --same-figures DIR  compare each notebook's figures, cell by cell, with the executed copy of
+                   the same notebook under DIR (e.g. the tslab run): same number of figures, same
+                   text summaries, numbers equal to 1e-6 relative (JavaScript engines differ in
+                   the last bits of Math.exp and friends); cells tagged `timing` are exempt
 Each notebook stops at its first failing cell; the run goes on with the next notebook.
 Exit status: 0 when every notebook ran clean, 1 when any failed, 2 on bad usage.
 """
@@ -38,11 +47,15 @@ import os
 import re
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from nbclient.util import ensure_async
+
+from same_figures import figure_differences
 
 # A figure of this project: one display_data holding the custom JSON payload, the SVG fallback
 # and a text summary. The custom type is matched by pattern so the harness does not depend on the
@@ -128,18 +141,55 @@ def cell_problem(where: str, reply: dict, outputs: list, check_figures: bool):
     return None
 
 
-def execute(nb, nb_path: Path, kernel: str, timeout: int, check_figures: bool, cell_log=None):
-    """Runs the notebook `nb` (read from nb_path) in place; returns (seconds, code cells run).
+async def collect_late_outputs(client: NotebookClient, cell, cell_index: int, timeout: int) -> int:
+    """Adds to `cell` the outputs its kernel published after the cell's idle status; returns how many.
+
+    Deno 2.9.6's kernel queues a cell's IOPub messages (console output, displays) for a task that
+    publishes them while the cell's execute_reply and idle status go out directly, so a cell's last
+    outputs can follow its idle status; nbclient then drops them, and so does JupyterLab. A fence
+    finds them deterministically: a `console.log(token)` request goes through the same queue after
+    everything the cell queued, so every output that arrives before the token is the cell's."""
+    token = f"d2l-ts-fence-{uuid.uuid4().hex}"
+    fence_id = client.kc.execute(f'console.log("{token}");', silent=False, store_history=False, allow_stdin=False)
+    deadline = time.monotonic() + timeout
+    seen_token = seen_idle = False
+    late = 0
+    while not (seen_token and seen_idle):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise NotebookFailure(f"the kernel did not answer a fence request within {timeout} s after cell {cell_index}")
+        msg = await ensure_async(client.kc.iopub_channel.get_msg(timeout=remaining))
+        kind, content = msg["msg_type"], msg["content"]
+        if kind == "stream" and token in content.get("text", ""):
+            seen_token = True
+        elif kind == "status":
+            seen_idle = seen_idle or (msg["parent_header"].get("msg_id") == fence_id and content.get("execution_state") == "idle")
+        elif kind != "execute_input" and not seen_token:
+            client.process_message(msg, cell, cell_index)
+            late += 1
+    while True:  # the fence's execute_reply, so the shell channel holds nothing stale
+        reply = await ensure_async(client.kc.shell_channel.get_msg(timeout=max(1, deadline - time.monotonic())))
+        if reply["parent_header"].get("msg_id") == fence_id:
+            return late
+
+
+def execute(nb, nb_path: Path, kernel: str, timeout: int, check_figures: bool, cell_log=None, late_outputs: bool = False):
+    """Runs the notebook `nb` (read from nb_path) in place; returns (seconds, code cells run,
+    outputs collected after their cell's idle status — only with `late_outputs`).
 
     On failure the cells run so far keep their outputs, so the caller can still save `nb`."""
     shown = os.path.relpath(nb_path)
     failure: list[str] = []
     cell_started: dict[int, float] = {}
+    late_total = 0
 
     def on_cell_execute(cell, cell_index):
         cell_started[cell_index] = time.monotonic()
 
-    def on_cell_executed(cell, cell_index, execute_reply):
+    async def on_cell_executed(cell, cell_index, execute_reply):
+        nonlocal late_total
+        if late_outputs and execute_reply["content"].get("status") == "ok":
+            late_total += await collect_late_outputs(client, cell, cell_index, timeout)
         if cell_log is not None and cell_index in cell_started:
             elapsed = time.monotonic() - cell_started[cell_index]
             print(f"    cell {cell_index:3d} {elapsed:6.2f} s  {first_line(cell.source)[:70]}", file=cell_log, flush=True)
@@ -173,7 +223,7 @@ def execute(nb, nb_path: Path, kernel: str, timeout: int, check_figures: bool, c
         raise NotebookFailure(f"{shown}: the kernel died: {e}") from None
     except CellExecutionError as e:  # only if a hook did not catch it first
         raise NotebookFailure(f"{shown}: {e}") from None
-    return time.monotonic() - started, client.code_cells_executed
+    return time.monotonic() - started, client.code_cells_executed, late_total
 
 
 # MathJax for the HTML export: Debian's nbconvert points at a local copy from libjs-mathjax; when
@@ -202,6 +252,24 @@ def export_html(nb, path: Path, shown: str) -> None:
         )
 
 
+# The kernelspec `deno jupyter --install` writes (setup.d/40-deno.sh writes one under build/jupyter).
+DENO_KERNELSPEC = {"name": "deno", "display_name": "Deno", "language": "typescript"}
+
+
+def deno_skip_reason(nb) -> str | None:
+    """The one-line reason a notebook gives for not running on Deno (docs/notebooks.md), or None."""
+    reason = nb.metadata.get("d2l-ts", {}).get("deno")
+    return None if reason is None else " ".join(str(reason).split())
+
+
+def one_line(problem: str) -> str:
+    """A failure as one line: where it happened and the first line of what the kernel said."""
+    lines = [line.strip() for line in problem.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return lines[0] if lines else problem
+    return f"{lines[0].rstrip(':')} -> {lines[1]}"
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
@@ -213,11 +281,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--kernel", default="tslab")
     parser.add_argument("--check-figures", action="store_true")
     parser.add_argument("--cell-times", action="store_true")
+    parser.add_argument("--deno", action="store_true")
+    parser.add_argument("--same-figures", type=Path, metavar="DIR")
     args = parser.parse_args(argv)
     if args.json and len(args.notebooks) != 1:
         parser.error("--json takes exactly one notebook")
     if args.html and not args.out_dir:
         parser.error("--html needs --out-dir")
+    if args.same_figures and not args.base:
+        parser.error("--same-figures needs --base (to find each notebook's reference copy)")
     for p in args.notebooks:
         if not p.is_file():
             parser.error(f"no such notebook: {p}")
@@ -227,30 +299,55 @@ def main(argv: list[str]) -> int:
 
     total = 0.0
     failures: list[str] = []
+    skipped = 0
+    kernel_label = " (Deno)" if args.deno else ""
     for nb_path in args.notebooks:
+        shown = os.path.relpath(nb_path)
+        relative = nb_path.resolve().relative_to(args.base.resolve()) if args.base else Path(nb_path.name)
         out_path = None
         if args.out_dir:
-            relative = nb_path.resolve().relative_to(args.base.resolve()) if args.base else Path(nb_path.name)
             out_path = args.out_dir / relative
             out_path.parent.mkdir(parents=True, exist_ok=True)
         nb = nbformat.read(str(nb_path), as_version=4)
+        kernel = args.kernel
+        if args.deno:
+            reason = deno_skip_reason(nb)
+            if reason is not None:
+                print(f"skip {shown} on Deno: {reason}", file=log, flush=True)
+                skipped += 1
+                continue
+            nb.metadata["kernelspec"] = dict(DENO_KERNELSPEC)
+            kernel = DENO_KERNELSPEC["name"]
+        late = 0
         try:
-            seconds, cells = execute(
-                nb, nb_path, args.kernel, args.timeout, args.check_figures, log if args.cell_times else None
+            seconds, cells, late = execute(
+                nb, nb_path, kernel, args.timeout, args.check_figures, log if args.cell_times else None, late_outputs=args.deno
             )
             if out_path is not None and args.html:
-                export_html(nb, out_path.with_suffix(".html"), os.path.relpath(nb_path))
+                export_html(nb, out_path.with_suffix(".html"), shown)
+            if args.same_figures:
+                reference_path = args.same_figures / relative
+                if not reference_path.is_file():
+                    raise NotebookFailure(f"{shown}: no executed reference copy at {reference_path} to compare figures with")
+                differences = figure_differences(nb, nbformat.read(str(reference_path), as_version=4))
+                if differences:
+                    raise NotebookFailure(f"{shown}: figures differ from {reference_path}: " + "; ".join(differences))
         except NotebookFailure as e:
             # Keep going: one run reports every failing notebook. The partial copy helps debugging.
             if out_path is not None:
                 nbformat.write(nb, str(out_path))
-            print(f"FAILED {e}", file=sys.stderr, flush=True)
-            failures.append(os.path.relpath(nb_path))
+            print(f"FAILED{kernel_label} {one_line(str(e)) if args.deno else e}", file=sys.stderr, flush=True)
+            failures.append(shown)
             continue
         total += seconds
         if out_path is not None:
             nbformat.write(nb, str(out_path))
-        print(f"ok  {os.path.relpath(nb_path)}  {seconds:6.1f} s  ({cells} code cells)", file=log, flush=True)
+        notes = [f"{cells} code cells"]
+        if late:
+            notes.append(f"{late} outputs published after their cell's idle status, collected")
+        if args.same_figures:
+            notes.append("figures as in the reference run")
+        print(f"ok{kernel_label}  {shown}  {seconds:6.1f} s  ({'; '.join(notes)})", file=log, flush=True)
         if args.json:
             json.dump(nb, sys.stdout)
             sys.stdout.write("\n")
@@ -258,7 +355,8 @@ def main(argv: list[str]) -> int:
         print(f"{len(failures)} of {len(args.notebooks)} notebooks failed: {', '.join(failures)}", file=sys.stderr, flush=True)
         return 1
     if len(args.notebooks) > 1:
-        print(f"all {len(args.notebooks)} notebooks ran clean in {total:.1f} s", file=log, flush=True)
+        ran = len(args.notebooks) - skipped
+        print(f"all {ran} notebooks ran clean{kernel_label} in {total:.1f} s" + (f" ({skipped} skipped)" if skipped else ""), file=log, flush=True)
     return 0
 
 

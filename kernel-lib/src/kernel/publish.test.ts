@@ -72,23 +72,30 @@ describe("tslab", () => {
 });
 
 describe("Deno", () => {
-  it("uses Deno.jupyter.display with raw bundles", async () => {
+  it("queues each bundle with Deno.jupyter.broadcast while the cell runs, returning nothing (Deno 2.9)", () => {
     const calls: unknown[] = [];
-    g.Deno = { jupyter: { display: async (b: unknown, o: unknown) => { calls.push([b, o]); } } };
+    g.Deno = { jupyter: { broadcast: (type: string, content: unknown) => void calls.push([type, content]) } };
     expect(detectKernel()).toBe("deno");
-    publishDisplay(bundle);
-    publishDisplay(bundle, { displayId: "d", update: true });
+    expect(publishDisplay(bundle)).toBeUndefined();
+    expect(publishDisplay(bundle, { displayId: "d", update: true })).toBeUndefined();
     expect(calls).toEqual([
-      [bundle.data, { raw: true }],
-      [bundle.data, { raw: true, display_id: "d", update: true }],
+      ["display_data", { data: bundle.data, metadata: {}, transient: {} }],
+      ["update_display_data", { data: bundle.data, metadata: {}, transient: { display_id: "d" } }],
     ]);
   });
 
-  it("returns the send's promise, and displaysSettled waits for every pending send", async () => {
+  it("returns the send's promise where broadcast is asynchronous, and displaysSettled waits for every pending send", async () => {
     const sent: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    g.Deno = { jupyter: { display: async (b: { "text/plain": string }) => { await gate; sent.push(b["text/plain"]); } } };
+    g.Deno = {
+      jupyter: {
+        broadcast: async (_type: string, content: { data: { "text/plain": string } }) => {
+          await gate;
+          sent.push(content.data["text/plain"]);
+        },
+      },
+    };
     const first = publishDisplay(bundle);
     expect(first).toBeInstanceOf(Promise);
     let settled = false;
@@ -108,9 +115,19 @@ describe("Deno", () => {
 
   it("reports a rejected display instead of dropping it", async () => {
     const error = vi.spyOn(console, "error").mockImplementation(() => {});
-    g.Deno = { jupyter: { display: () => Promise.reject(new Error("socket closed")) } };
-    publishDisplay(bundle);
+    g.Deno = { jupyter: { broadcast: () => Promise.reject(new Error("socket closed")) } };
+    void publishDisplay(bundle);
     await new Promise((r) => setTimeout(r, 0));
-    expect(String(error.mock.calls[0][0])).toMatch(/KernelDisplayError: Deno.jupyter.display failed: Error: socket closed/);
+    expect(String(error.mock.calls[0][0])).toMatch(/KernelDisplayError: Deno.jupyter.broadcast failed: Error: socket closed/);
+  });
+
+  it("treats `deno run`, where reading Deno.jupyter throws, as plain Node", () => {
+    g.Deno = Object.defineProperty({}, "jupyter", { get: () => { throw new Error("only in deno jupyter"); } });
+    expect(detectKernel()).toBe("node");
+  });
+
+  it("says which Deno is too old when broadcast is missing", () => {
+    g.Deno = { jupyter: {} };
+    expect(() => publishDisplay(bundle)).toThrow(/Deno.jupyter.broadcast is missing/);
   });
 });

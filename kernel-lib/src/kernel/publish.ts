@@ -26,13 +26,22 @@ type WriteDisplayData = (
   update: boolean,
 ) => void;
 
+/** The part of Deno's `Deno.jupyter` namespace used here: `broadcast` sends one IOPub message. */
 interface DenoJupyter {
-  display(bundle: Record<string, unknown>, options: { raw: boolean; update?: boolean; display_id?: string }): Promise<void> | void;
+  broadcast(
+    msgType: "display_data" | "update_display_data",
+    content: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient: { display_id?: string } },
+  ): Promise<void> | void;
 }
 
 function denoJupyter(): DenoJupyter | null {
   const deno = (globalThis as { Deno?: { jupyter?: DenoJupyter } }).Deno;
-  return deno?.jupyter ?? null;
+  if (deno === undefined) return null;
+  try {
+    return deno.jupyter ?? null;
+  } catch {
+    return null; // `deno run`: the getter throws outside `deno jupyter`; figures print as in Node
+  }
 }
 
 /** Where display output goes from here. */
@@ -85,40 +94,47 @@ export function setNodeDisplayHandler(handler: NodeDisplayHandler | null): NodeD
 const pendingDisplays = new Set<Promise<void>>();
 
 /**
- * Resolves once every display sent so far has reached the kernel. Only Deno needs it: its
- * `Deno.jupyter.display` is asynchronous, and Deno 2.9 may report a cell finished (status idle)
- * before a display the cell did not await, so front ends drop that display. Awaiting this (or
- * the promise `showHeatmaps`/`plot` return in Deno) keeps the output with its cell.
+ * Resolves once every display sent so far has reached the kernel. Deno 2.9 queues a display
+ * synchronously (nothing to wait for); Deno versions whose `Deno.jupyter.broadcast` returns a
+ * promise may report a cell finished (status idle) before a display the cell did not await, and
+ * front ends then drop it. Awaiting this (or the promise `showHeatmaps`/`plot` return there)
+ * keeps the output with its cell. In tslab and Node it resolves at once.
  */
 export async function displaysSettled(): Promise<void> {
   while (pendingDisplays.size > 0) await Promise.all([...pendingDisplays]);
 }
 
 /**
- * Publishes `bundle` as one `display_data` (or `update_display_data`) message. In Deno it
- * returns the promise of the asynchronous send (rejections are reported on stderr as a
- * `KernelDisplayError`, never swallowed); in tslab and Node the message is out on return.
+ * Publishes `bundle` as one `display_data` (or `update_display_data`) message. In tslab, Node
+ * and Deno 2.9 the message is out (queued with the running cell) on return, and nothing is
+ * returned, so a figure call that ends a cell shows no value. Where Deno's broadcast is
+ * asynchronous it returns the promise of the send (rejections are reported on stderr as a
+ * `KernelDisplayError`, never swallowed).
  */
 export function publishDisplay(bundle: MimeBundle, options: PublishOptions = {}): Promise<void> | undefined {
   const update = options.update === true;
   if (update && options.displayId === undefined) {
     throw new KernelDisplayError("publishDisplay: an update needs the displayId of the display it replaces");
   }
+  const transient = options.displayId === undefined ? {} : { display_id: options.displayId };
   switch (detectKernel()) {
     case "tslab": {
-      const transient = options.displayId === undefined ? {} : { display_id: options.displayId };
       tslabWriter()({ data: bundle.data, metadata: bundle.metadata, transient }, update);
       return undefined;
     }
     case "deno": {
+      // broadcast, not Deno.jupyter.display: display awaits a formatting step first, so a call
+      // the cell does not await queues its message only after the cell has finished, and Deno
+      // then often sends the cell's idle status first (front ends drop the figure). Deno 2.9's
+      // broadcast queues the message before it returns, while the cell still runs.
       const jupyter = denoJupyter() as DenoJupyter;
-      const sent = Promise.resolve(
-        jupyter.display(bundle.data, {
-          raw: true,
-          ...(options.displayId === undefined ? {} : { display_id: options.displayId, update }),
-        }),
-      ).catch((e: unknown) => {
-        console.error(new KernelDisplayError(`Deno.jupyter.display failed: ${String(e)}`));
+      if (typeof jupyter.broadcast !== "function") {
+        throw new KernelDisplayError("Deno: Deno.jupyter.broadcast is missing (Deno 1.37 or later is needed); cannot display the figure");
+      }
+      const queued = jupyter.broadcast(update ? "update_display_data" : "display_data", { data: bundle.data, metadata: bundle.metadata, transient });
+      if (queued === undefined) return undefined;
+      const sent = Promise.resolve(queued).catch((e: unknown) => {
+        console.error(new KernelDisplayError(`Deno.jupyter.broadcast failed: ${String(e)}`));
       });
       pendingDisplays.add(sent);
       void sent.finally(() => pendingDisplays.delete(sent));
