@@ -107,9 +107,7 @@ function reducedRows(call: Call, x: Values, shape: readonly number[], axes: numb
   const cols = axes.reduce((p, d) => p * shape[d], 1);
   const rows = cols === 0 ? 0 : x.length / cols;
   if (perm === null) return { rows, cols, at: call.f32(x) };
-  const moved = call.output("float32", x.length);
-  transposeValues(x, shape, perm, moved.values);
-  return { rows, cols, at: moved.at };
+  return { rows, cols, at: call.f32(transposeValues(call, x, shape, perm).values) };
 }
 
 const REDUCE_KIND = { max: 0, argmax: 1, sum: 2 } as const;

@@ -1,6 +1,7 @@
 /**
- * Strided walks shared by the Sum and Transpose kernels: both visit a row-major tensor in some
- * order of its dimensions while a second offset moves by per-dimension strides.
+ * Strided walks: the dimensions of a row-major tensor visited in some order while offsets move by
+ * per-dimension strides, with dimensions merged where the walk is contiguous (Sum's JavaScript
+ * walk; the strided copies and broadcasting walks of the WebAssembly kernels).
  */
 
 /** Dimensions and strides of a strided walk, after merging. */
