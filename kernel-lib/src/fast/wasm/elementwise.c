@@ -143,9 +143,16 @@ static inline v128_t exp4(v128_t x) {
   v128_t xc = wasm_f32x4_pmin(wasm_f32x4_pmax(x, lo), hi);
   v128_t fx = exp_round(xc);
   v128_t y = exp_reduced(xc, fx);
-  // 2^fx as two factors 2^n1 · 2^n2 (fx in [-150, 128]), so that denormal results come out right.
-  v128_t n1 = wasm_f32x4_floor(wasm_f32x4_mul(fx, wasm_f32x4_splat(0.5f)));
-  y = wasm_f32x4_mul(wasm_f32x4_mul(y, pow2(n1)), pow2(wasm_f32x4_sub(fx, n1)));
+  if (wasm_v128_any_true(wasm_f32x4_lt(fx, wasm_f32x4_splat(-126.0f)))) {
+    // Denormal results: 2^fx as two factors 2^n1 · 2^n2 (fx in [-150, 128]).
+    v128_t n1 = wasm_f32x4_floor(wasm_f32x4_mul(fx, wasm_f32x4_splat(0.5f)));
+    y = wasm_f32x4_mul(wasm_f32x4_mul(y, pow2(n1)), pow2(wasm_f32x4_sub(fx, n1)));
+  } else {
+    // fx = 128 (x just below the overflow bound) as 2^127 · 2.
+    v128_t top = wasm_f32x4_gt(fx, wasm_f32x4_splat(127.0f));
+    y = wasm_f32x4_mul(y, pow2(wasm_f32x4_sub(fx, wasm_v128_and(top, wasm_f32x4_splat(1.0f)))));
+    y = wasm_v128_bitselect(wasm_f32x4_add(y, y), y, top);
+  }
   y = wasm_v128_bitselect(wasm_f32x4_splat(__builtin_inff()), y, over);
   return wasm_v128_bitselect(x, y, nan);
 }
@@ -199,11 +206,12 @@ static inline v128_t unary4(int32_t kind, v128_t x) {
   switch (kind) {
     case UN_RELU: return wasm_f32x4_max(wasm_f32x4_splat(0.0f), x);
     case UN_SIGMOID: {
-      // 1 / (1 + exp(-x)); below -16.6 that is exp(x) to float precision, which also gives the
-      // tiny and denormal results where exp(-x) overflows.
+      // With e = exp(-|x|) <= 1 (no overflow): 1 / (1 + e) for x >= 0, e / (1 + e) below, which
+      // also gives the tiny and denormal results where exp(-x) would overflow.
       v128_t one = wasm_f32x4_splat(1.0f);
-      v128_t big = wasm_f32x4_div(one, wasm_f32x4_add(one, exp4(wasm_f32x4_neg(x))));
-      return wasm_v128_bitselect(exp4(x), big, wasm_f32x4_lt(x, wasm_f32x4_splat(-16.6f)));
+      v128_t e = exp4(wasm_f32x4_neg(wasm_f32x4_abs(x)));
+      v128_t d = wasm_f32x4_add(one, e);
+      return wasm_v128_bitselect(wasm_f32x4_div(e, d), wasm_f32x4_div(one, d), wasm_f32x4_lt(x, wasm_f32x4_splat(0.0f)));
     }
     case UN_EXP: return exp4(x);
     case UN_LOG: return log4(x);

@@ -102,9 +102,11 @@ static inline v128_t exp_reduced(v128_t x, v128_t fx) {
   return wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(y, z), x), wasm_f32x4_splat(1.0f));
 }
 
-// 2^n for integer-valued floats n in [-126, 127], from its exponent bits.
+// 2^n for integer-valued floats n in [-126, 127], from its exponent bits. Adding 1.5·2^23 puts
+// n in the low bits of the float (cheaper than a saturating conversion to integers).
 static inline v128_t pow2(v128_t n) {
-  return wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  v128_t bits = wasm_f32x4_add(n, wasm_f32x4_splat(12582912.0f));
+  return wasm_i32x4_shl(wasm_i32x4_add(bits, wasm_i32x4_splat(127 - 0x4B400000)), 23);
 }
 
 // exp(x) for x <= 0 (the softmax subtracts the row maximum first), with results below ~1e-38
