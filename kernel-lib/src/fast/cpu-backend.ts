@@ -1,6 +1,6 @@
 /** The little of tfjs's CPU backend (MathBackendCPU) the fast kernels use. */
 import type { DataId, DataType, TensorInfo } from "@tensorflow/tfjs-core";
-import type { Values } from "./runtime";
+import type { Call, Values } from "./runtime";
 
 export interface CpuBackend {
   data: { get(dataId: DataId): { values?: unknown } };
@@ -22,4 +22,11 @@ export function rawValues(backend: CpuBackend, t: TensorInfo): Values | null {
 export function arrayDtype(values: Values): "float32" | "int32" | "bool" {
   if (values instanceof Float32Array) return "float32";
   return values instanceof Int32Array ? "int32" : "bool";
+}
+
+/** Byte offset of a float32 tensor's values in the kernels' memory (copied in when not there). */
+export function f32At(call: Call, backend: CpuBackend, t: TensorInfo): number {
+  const values = rawValues(backend, t);
+  if (values === null) throw new Error(`d2l-ts fast kernels: no numeric data for a ${t.dtype} tensor of shape [${t.shape}]`);
+  return call.f32(values);
 }

@@ -7,7 +7,7 @@
 import type { GradConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { tf } from "../tf";
 import type { LayerNormKernel } from "../layers/layer-norm";
-import { rawValues, type CpuBackend } from "./cpu-backend";
+import { f32At, type CpuBackend } from "./cpu-backend";
 import { Job, Op } from "./job-layout";
 import { floatBits, withCall } from "./runtime";
 
@@ -30,9 +30,9 @@ export const layerNormKernel: KernelFunc = (args) => {
       const job = call.rt.newJob(Op.layerNorm, Math.ceil(rows / ROWS_PER_TASK));
       job[Job.rows] = rows;
       job[Job.cols] = n;
-      job[Job.x] = call.f32(rawValues(cpu, x)!);
-      job[Job.w] = call.f32(rawValues(cpu, weight)!);
-      job[Job.v] = call.f32(rawValues(cpu, bias)!);
+      job[Job.x] = f32At(call, cpu, x);
+      job[Job.w] = f32At(call, cpu, weight);
+      job[Job.v] = f32At(call, cpu, bias);
       job[Job.out] = y.at;
       job[Job.mean] = mean.at;
       job[Job.rstd] = rstd.at;
@@ -62,11 +62,11 @@ export const layerNormGradKernel: KernelFunc = (args) => {
     job[Job.scratch] = call.temp(n * 16);
     job[Job.rows] = rows;
     job[Job.cols] = n;
-    job[Job.x] = call.f32(rawValues(cpu, x)!);
-    job[Job.w] = call.f32(rawValues(cpu, weight)!);
-    job[Job.mean] = call.f32(rawValues(cpu, mean)!);
-    job[Job.rstd] = call.f32(rawValues(cpu, rstd)!);
-    job[Job.dy] = call.f32(rawValues(cpu, dy)!);
+    job[Job.x] = f32At(call, cpu, x);
+    job[Job.w] = f32At(call, cpu, weight);
+    job[Job.mean] = f32At(call, cpu, mean);
+    job[Job.rstd] = f32At(call, cpu, rstd);
+    job[Job.dy] = f32At(call, cpu, dy);
     job[Job.out] = dx.at;
     job[Job.dq] = dw.at;
     job[Job.dk] = db.at;

@@ -7,7 +7,7 @@
 import type { GradConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { tf } from "../tf";
 import type { ParametricAttentionPoolKernel } from "../pooling/parametric-pool";
-import { rawValues, type CpuBackend } from "./cpu-backend";
+import { f32At, type CpuBackend } from "./cpu-backend";
 import { Job, Op } from "./job-layout";
 import { withCall, type Call } from "./runtime";
 
@@ -21,10 +21,10 @@ function poolInputs(job: Int32Array, call: Call, cpu: CpuBackend, inputs: Record
   const { queries, keys, w, values } = inputs;
   job[Job.rows] = queries.shape[0];
   job[Job.cols] = keys.shape[0];
-  job[Job.x] = call.f32(rawValues(cpu, queries)!);
-  job[Job.y] = call.f32(rawValues(cpu, keys)!);
-  job[Job.w] = call.f32(rawValues(cpu, w)!);
-  job[Job.v] = call.f32(rawValues(cpu, values)!);
+  job[Job.x] = f32At(call, cpu, queries);
+  job[Job.y] = f32At(call, cpu, keys);
+  job[Job.w] = f32At(call, cpu, w);
+  job[Job.v] = f32At(call, cpu, values);
 }
 
 /** Inputs { queries (nq), keys (nk), w (1 element), values (nk) } → [yHat (nq), weights (nq, nk)]. */
@@ -65,9 +65,9 @@ export const parametricPoolGradKernel: KernelFunc = (args) => {
     const dv = call.output("float32", nk);
     const job = call.rt.newJob(Op.nwPoolGrad, 1);
     poolInputs(job, call, cpu, inputs);
-    job[Job.out] = call.f32(rawValues(cpu, weights)!);
-    job[Job.dy] = call.f32(rawValues(cpu, dy)!);
-    job[Job.dWeights] = dWeights ? call.f32(rawValues(cpu, dWeights)!) : 0;
+    job[Job.out] = f32At(call, cpu, weights);
+    job[Job.dy] = f32At(call, cpu, dy);
+    job[Job.dWeights] = dWeights ? f32At(call, cpu, dWeights) : 0;
     job[Job.dq] = dq.at;
     job[Job.dk] = dk.at;
     job[Job.dWidth] = dw.at;
