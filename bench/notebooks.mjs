@@ -16,13 +16,15 @@ const COUNTERPARTS = [
 ];
 
 /**
- * A Jupyter data directory whose "tslab" kernel is this checkout's tslab, put first on
- * JUPYTER_PATH: the timing then does not depend on which checkout last registered the kernel.
+ * A Jupyter data directory whose "tslab" kernel is this checkout's, put first on JUPYTER_PATH:
+ * the timing then does not depend on which checkout last registered the kernel. It is what
+ * `npm start` and the documented install register: tslab through d2l-ts's launcher (d2l-tslab,
+ * with its start-up snapshot; bench/notebook-phases.mjs compares it with tslab unchanged).
  */
 function ownTslabKernel(root, dir) {
   const spec = join(dir, "kernels", "tslab");
   mkdirSync(spec, { recursive: true });
-  const argv = [join(root, "node_modules", ".bin", "tslab"), "kernel", "--config-path", "{connection_file}"];
+  const argv = [join(root, "kernel-lib", "bin", "d2l-tslab.js"), "kernel", "--config-path", "{connection_file}"];
   writeFileSync(join(spec, "kernel.json"), JSON.stringify({ argv, display_name: "TypeScript", language: "typescript" }));
   return { ...process.env, JUPYTER_PATH: [dir, process.env.JUPYTER_PATH].filter(Boolean).join(":") };
 }

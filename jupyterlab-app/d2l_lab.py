@@ -8,10 +8,16 @@ does. Run it with /usr/bin/python3 (Debian's Python has jupyter_server and jupyt
 
 import json
 import os
+import secrets
+import sys
+from urllib.parse import urlencode
 
 from jupyter_core.paths import jupyter_path
+from jupyter_server import serverapp
 from jupyterlab_server import LabServerApp
+from tornado.ioloop import IOLoop
 from traitlets import Bool, default
+from traitlets.config.loader import KVArgParseConfigLoader
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -26,6 +32,44 @@ with open(os.path.join(BUILD, "static", "package.json"), encoding="utf-8") as fi
 
 def _jupyter_server_extension_points():
     return [{"module": __name__, "app": D2lLab}]
+
+
+def server_defaults(environ):
+    """What `npm start` sets unless the command line does: ServerApp trait -> value.
+
+    D2L_LAB_PORT / D2L_LAB_TOKEN / D2L_LAB_ROOT choose the port (no retries then), the token and
+    the folder; without them Jupyter's own defaults hold: the first free port from 8888 and a
+    fresh token.
+    """
+    defaults = {
+        "ip": "127.0.0.1",
+        "token": environ.get("D2L_LAB_TOKEN") or secrets.token_hex(24),
+        "open_browser": "False",
+        "allow_root": "True",
+        "log_level": "WARN",
+    }
+    if environ.get("D2L_LAB_PORT"):
+        defaults.update(port=environ["D2L_LAB_PORT"], port_retries="0")
+    if environ.get("D2L_LAB_ROOT"):
+        defaults["root_dir"] = environ["D2L_LAB_ROOT"]
+    return defaults
+
+
+def with_defaults(argv, environ):
+    """`argv` with `--ServerApp.<trait>=<default>` added for every default the user's own flags
+    (`--port=9000`, `--ip 0.0.0.0`, `--ServerApp.token=…`, `--no-browser`, …) do not set.
+
+    Read with Jupyter's own aliases and flags, so every spelling counts, and a trait is never
+    given twice (traitlets refuses that: "port only accepts one value").
+    """
+    given = KVArgParseConfigLoader(argv=list(argv), aliases=serverapp.aliases, flags=serverapp.flags).load_config()
+    chosen = set(given.get("ServerApp", {})) | set(given.get("NotebookApp", {}))
+    if "token" in given.get("IdentityProvider", {}):  # jupyter_server 2's spelling
+        chosen.add("token")
+    if "port" in chosen:
+        chosen.add("port_retries")  # the user's port, with Jupyter's own retry rule
+    added = [f"--ServerApp.{name}={value}" for name, value in server_defaults(environ).items() if name not in chosen]
+    return added + list(argv)
 
 
 class D2lLab(LabServerApp):
@@ -77,6 +121,28 @@ class D2lLab(LabServerApp):
         super().initialize_settings()
         page_config = self.settings.setdefault("page_config_data", {})
         page_config["exposeAppInBrowser"] = self.expose_app_in_browser
+        # Once the loop runs, the server listens: its port (after retries) and token are final.
+        IOLoop.current().add_callback(self.print_url)
+
+    def print_url(self):
+        """The URL the server serves, read from the server itself, printed once it listens.
+        (jupyter_server's own URLs hide a token that was given rather than generated.)"""
+        server = self.serverapp
+        parts = server._get_urlparts(include_token=False)
+        # jupyter_server 2 keeps the token on its identity provider (a D2L_LAB_PYTHON environment).
+        token = getattr(getattr(server, "identity_provider", None), "token", None) or server.token
+        if token:
+            parts = parts._replace(query=urlencode({"token": token}))
+        url = parts.geturl()
+        local = parts._replace(netloc=f"127.0.0.1:{server.port}").geturl()
+        also = f" (or {local})" if local != url and not server.sock else ""
+        print(f"\033[1m==> JupyterLab: {url}\033[0m{also}", flush=True)
+        print(f"    notebooks: {server.root_dir}   (stop with Ctrl-C)", flush=True)
+
+    @classmethod
+    def launch_instance(cls, argv=None, **kwargs):
+        args = sys.argv[1:] if argv is None else argv
+        super().launch_instance(argv=with_defaults(args, os.environ), **kwargs)
 
 
 main = launch_new_instance = D2lLab.launch_instance

@@ -40,9 +40,14 @@ fi
 say "Building the workspaces"
 npm run build --silent
 
-say "Registering the tslab kernel"
-npx tslab install --python="$PY" --binary="$ROOT/node_modules/.bin/tslab" --sys-prefix >/dev/null
+say "Registering the tslab kernel (through d2l-ts's launcher, d2l-tslab)"
+npx tslab install --python="$PY" --binary="$ROOT/node_modules/.bin/d2l-tslab" --sys-prefix >/dev/null
 "$PY" -m jupyter kernelspec list 2>/dev/null | grep -q "^ *tslab " || fail "the tslab kernel did not register"
+# The launcher's start-up snapshot for the notebooks (TypeScript loaded, declarations parsed):
+# kernels start without it too, and a kernel that finds none builds one in the background.
+if ! node kernel-lib/bin/d2l-tslab.js snapshot --check --cwd notebooks; then
+  node kernel-lib/bin/d2l-tslab.js snapshot --cwd notebooks || echo "    (kernels start without it)"
+fi
 
 # Further steps (e.g. the JupyterLab frontend) live in scripts/setup.d/, run in name order.
 for step in "$ROOT"/scripts/setup.d/*.sh; do

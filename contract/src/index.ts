@@ -17,5 +17,8 @@ export type {
   PlotAxes,
   PlotPayload,
   PlotSeries,
+  PayloadVersion,
 } from "./types";
 export * from "./validate";
+export * from "./versions";
+export * from "./wire";

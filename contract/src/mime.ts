@@ -17,9 +17,10 @@ export const SVG_MIME_TYPE = "image/svg+xml";
 export const TEXT_MIME_TYPE = "text/plain";
 
 /**
- * Version of both payload schemas. A payload's `version` field holds it; a renderer that meets
- * a version it does not know falls back to the SVG instead of guessing.
+ * The newest payload version of both schemas: this package reads versions 1 to it. A payload's
+ * `version` is the lowest version that has everything it uses (README.md, "Versions"); a
+ * renderer that meets a newer version than its own falls back to the SVG instead of guessing.
  */
-export const FIGURE_CONTRACT_VERSION = 1;
+export const FIGURE_CONTRACT_VERSION = 2;
 
 export type FigureMimeType = typeof HEATMAP_MIME_TYPE | typeof PLOT_MIME_TYPE;

@@ -1,8 +1,12 @@
 /**
- * Payload types of the two figure MIME types (version 1). The JSON schemas in `schema/` describe
- * the same shapes; `validate.ts` checks a payload against the schema and then the cross-field
- * rules a schema cannot express (lengths that must agree).
+ * Payload types of the two figure MIME types (versions 1 and 2; see README.md, "Versions"). The
+ * JSON schemas in `schema/` describe the same shapes; `validate.ts` checks a payload against the
+ * schema and then the cross-field rules a schema cannot express (lengths that must agree).
  */
+import type { WireNumber } from "./wire";
+
+/** The payload versions this package reads and writes. */
+export type PayloadVersion = 1 | 2;
 
 /** Figure size in inches, `[width, height]`, like matplotlib's `figsize`. */
 export type FigureSize = [number, number];
@@ -22,15 +26,18 @@ export interface ColorMap {
 
 /**
  * Matrix values of a heatmap, in one of two encodings.
- * - `array`: `data[gridRow][gridCol][i][j]`, numbers rounded to 6 significant digits.
+ * - `array`: `data[gridRow][gridCol][i][j]`, numbers rounded to 6 significant digits; since
+ *   version 2 a cell may also be `"NaN"`, `"Infinity"` or `"-Infinity"` (see `WireNumber`).
  * - `uint8-base64`: used for large grids to keep the bundle small. One byte per cell, in the
  *   order gridRow, gridCol, i, j (row-major); byte `q` stands for
  *   `colorRange[0] + q / 255 * (colorRange[1] - colorRange[0])`. 256 levels is also the
  *   resolution of a colour map, so the picture loses nothing; hover values are quantised.
+ *   Since version 2, `nonFinite` (present only when needed) is a second byte map in the same
+ *   order: 0 finite, 1 NaN, 2 Infinity, 3 -Infinity (`NON_FINITE_CODES`); such cells hold 0 in `data`.
  */
 export type HeatmapValues =
-  | { encoding: "array"; data: number[][][][] }
-  | { encoding: "uint8-base64"; data: string };
+  | { encoding: "array"; data: WireNumber[][][][] }
+  | { encoding: "uint8-base64"; data: string; nonFinite?: string };
 
 /**
  * `application/vnd.d2l-ts.heatmap+json`: a grid of `gridRows × gridCols` panels, each showing a
@@ -38,7 +45,8 @@ export type HeatmapValues =
  * Panels share both axes and one colour range; one colour bar serves them all.
  */
 export interface HeatmapPayload {
-  version: 1;
+  /** The lowest version that carries everything this payload uses (README.md, "Versions"). */
+  version: PayloadVersion;
   figsize: FigureSize;
   gridRows: number;
   gridCols: number;
@@ -54,12 +62,15 @@ export interface HeatmapPayload {
   /** One title per grid column, or null for none. */
   titles: string[] | null;
   cmap: ColorMap;
-  /** `[min, max]` of the colour scale, shared by every panel; min < max. */
+  /** `[min, max]` of the colour scale, shared by every panel; min < max. By default the range
+   * of the finite values; `[0, 1]` when no value is finite. */
   colorRange: [number, number];
   /** Tick labels for the `width` keys, or null for numeric ticks. */
   xTickLabels: string[] | null;
   /** Tick labels for the `height` queries, or null for numeric ticks. */
   yTickLabels: string[] | null;
+  /** Version 2: a note shown with the figure (e.g. "all 9 values are NaN"). */
+  note?: string;
 }
 
 /** Line style of a series, from the book's format strings (`-`, `--`, `-.`, `:`). */
@@ -77,10 +88,14 @@ export type MarkerSymbol =
   | "star"
   | "diamond";
 
-/** One series of points `(x[k], y[k])`, drawn as a line, as markers, or both. */
+/**
+ * One series of points `(x[k], y[k])`, drawn as a line, as markers, or both. Since version 2 a
+ * coordinate may be `"NaN"` (the line breaks there, as in matplotlib) or `"Infinity"` /
+ * `"-Infinity"` (the line breaks and a mark is drawn clipped at the panel's edge).
+ */
 export interface PlotSeries {
-  x: number[];
-  y: number[];
+  x: WireNumber[];
+  y: WireNumber[];
   /** Legend entry, or null for none. */
   label: string | null;
   color: HexColor;
@@ -119,13 +134,16 @@ export interface PlotAxes {
  * `axes` listed row by row.
  */
 export interface PlotPayload {
-  version: 1;
+  /** The lowest version that carries everything this payload uses (README.md, "Versions"). */
+  version: PayloadVersion;
   figsize: FigureSize;
   gridRows: number;
   gridCols: number;
   axes: PlotAxes[];
   /** Panels in one row share their y axis (matplotlib's `sharey=True`). */
   sharey: boolean;
+  /** Version 2: a note shown with the figure (e.g. that training stopped, and why). */
+  note?: string;
 }
 
 export type FigurePayload = HeatmapPayload | PlotPayload;

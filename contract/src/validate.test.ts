@@ -11,10 +11,13 @@ import {
   figurePayloadProblems,
   heatmapPayloadProblems,
   isPlotPayload,
+  minimumHeatmapVersion,
+  minimumPlotVersion,
   payloadVersion,
   plotPayloadProblems,
   type HeatmapPayload,
   type PlotPayload,
+  type WireNumber,
 } from "./index";
 
 function heatmap(): HeatmapPayload {
@@ -83,17 +86,52 @@ describe("heatmap payload validation", () => {
   });
 
   it("names the field of a schema violation", () => {
-    const bad = { ...heatmap(), version: 2, cmap: { name: "Reds", stops: [[0, "red"], [1, "#000000"]] } };
+    const bad = { ...heatmap(), cmap: { name: "Reds", stops: [[0, "red"], [1, "#000000"]] } };
     const problems = heatmapPayloadProblems(bad);
-    expect(problems.some((p) => p.startsWith("/version"))).toBe(true);
     expect(problems.some((p) => p.startsWith("/cmap/stops/0/1"))).toBe(true);
+    expect(heatmapPayloadProblems({ ...heatmap(), version: 7 })).toEqual([
+      "/version: 7 is not a payload version this contract reads (1 to 2)",
+    ]);
+    expect(heatmapPayloadProblems({ ...heatmap(), version: "2" }).some((p) => p.startsWith("/version"))).toBe(true);
   });
 
-  it("rejects unknown fields and non-finite numbers", () => {
+  it("rejects unknown fields and numbers JSON cannot hold (NaN must travel as the string \"NaN\")", () => {
     expect(heatmapPayloadProblems({ ...heatmap(), extra: 1 })).toEqual(["/: must NOT have additional properties (extra)"]);
     const withNaN = heatmap();
     (withNaN.values.data as number[][][][])[0][0][0][0] = Number.NaN;
     expect(heatmapPayloadProblems(withNaN)).not.toEqual([]);
+    expect(heatmapPayloadProblems({ ...heatmap(), colorRange: [0, Number.POSITIVE_INFINITY] })).not.toEqual([]);
+  });
+
+  it("version 2: non-finite cells as tokens, a non-finite byte map, a note", () => {
+    const v2 = { ...heatmap(), version: 2 as const, note: "all 6 values are NaN" };
+    (v2.values.data as WireNumber[][][][])[0][0][0] = ["NaN", "Infinity", "-Infinity"];
+    expect(heatmapPayloadProblems(v2)).toEqual([]);
+    expect(minimumHeatmapVersion(v2)).toBe(2);
+    expect(minimumHeatmapVersion(heatmap())).toBe(1);
+    const cells = 12;
+    const packed = {
+      ...heatmap(),
+      version: 2 as const,
+      values: { encoding: "uint8-base64" as const, data: Buffer.alloc(cells).toString("base64"), nonFinite: Buffer.from([0, 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0]).toString("base64") },
+    };
+    expect(heatmapPayloadProblems(packed)).toEqual([]);
+    const badCode = { ...packed, values: { ...packed.values, nonFinite: Buffer.from([0, 4, ...Array(10).fill(0)]).toString("base64") } };
+    expect(heatmapPayloadProblems(badCode)).toEqual(["/values/nonFinite: byte 1 is 4, expected 0 to 3"]);
+    const short = { ...packed, values: { ...packed.values, nonFinite: Buffer.alloc(3).toString("base64") } };
+    expect(heatmapPayloadProblems(short)).toEqual(["/values/nonFinite: decodes to 3 bytes, expected 12 for 1×2 panels of 2×3"]);
+    expect(heatmapPayloadProblems({ ...v2, values: { encoding: "array", data: [[[["nan", 0, 0], [0, 0, 0]], [[0, 0, 0], [0, 0, 0]]]] } })).not.toEqual([]);
+  });
+
+  it("a version-1 payload that uses version-2 features names them and the version they need", () => {
+    const old = heatmap();
+    (old.values.data as WireNumber[][][][])[0][1][1] = ["NaN", "NaN", 0];
+    expect(heatmapPayloadProblems(old)).toEqual([
+      "/values/data/0/1/1/0: a NaN cell (and 1 more non-finite cells) needs payload version 2, but the payload says version 1",
+    ]);
+    expect(heatmapPayloadProblems({ ...heatmap(), note: "hello" })).toEqual([
+      "/note: a note needs payload version 2, but the payload says version 1",
+    ]);
   });
 
   it("checks that lengths agree with the grid and the matrix shape", () => {
@@ -133,6 +171,18 @@ describe("plot payload validation", () => {
     ]);
   });
 
+  it("version 2: NaN and infinite coordinates, a note; version 1 refuses them", () => {
+    const p = plot();
+    p.axes[0].series[0].y = [1, "NaN", "Infinity"];
+    p.axes[0].series[0].x = [0, 1, "-Infinity"];
+    expect(plotPayloadProblems({ ...p, version: 2, note: "Training stopped" })).toEqual([]);
+    expect(minimumPlotVersion({ ...p, version: 2 })).toBe(2);
+    expect(plotPayloadProblems(p)).toEqual([
+      "/axes/0/series/0/x/2: a -Infinity coordinate needs payload version 2, but the payload says version 1",
+      "/axes/0/series/0/y/1: a NaN coordinate (and 1 more non-finite coordinates) needs payload version 2, but the payload says version 1",
+    ]);
+  });
+
   it("rejects unknown line styles and markers", () => {
     const p = plot() as unknown as { axes: Array<{ series: Array<Record<string, unknown>> }> };
     p.axes[0].series[0].line = "wavy";
@@ -148,8 +198,10 @@ describe("contract module", () => {
     expect(figurePayloadProblems(HEATMAP_MIME_TYPE, heatmap())).toEqual([]);
     expect(figurePayloadProblems(PLOT_MIME_TYPE, heatmap()).length).toBeGreaterThan(0);
     expect(figurePayloadProblems("image/png", {})).toEqual(["image/png is not a d2l-ts figure MIME type"]);
-    expect(payloadVersion(plot())).toBe(FIGURE_CONTRACT_VERSION);
+    expect(payloadVersion(plot())).toBe(1);
+    expect(payloadVersion({ ...plot(), version: FIGURE_CONTRACT_VERSION })).toBe(2);
     expect(payloadVersion("nope")).toBeNull();
+    expect(payloadVersion([1])).toBeNull();
   });
 
   it("loads from its CommonJS build without ajv at runtime", () => {
@@ -179,10 +231,12 @@ describe("contract module", () => {
     expect(code.length).toBeLessThan(64_000);
   });
 
-  it("ships schemas whose $id names the version", () => {
-    for (const kind of ["heatmap", "plot"]) {
-      const schema = JSON.parse(readFileSync(join(__dirname, `../schema/${kind}.v1.schema.json`), "utf8")) as { $id: string };
-      expect(schema.$id).toBe(`urn:d2l-ts:figure:${kind}:v${FIGURE_CONTRACT_VERSION}`);
+  it("ships the schema of every version, each $id naming its version", () => {
+    for (let version = 1; version <= FIGURE_CONTRACT_VERSION; version++) {
+      for (const kind of ["heatmap", "plot"]) {
+        const schema = JSON.parse(readFileSync(join(__dirname, `../schema/${kind}.v${version}.schema.json`), "utf8")) as { $id: string };
+        expect(schema.$id).toBe(`urn:d2l-ts:figure:${kind}:v${version}`);
+      }
     }
   });
 });

@@ -3,9 +3,13 @@
  * extension (before drawing). Two stages: the JSON schema (compiled ahead of time into
  * `generated/validators.js`), then the cross-field rules a schema cannot express.
  */
-import { validateHeatmapV1, validatePlotV1, type SchemaValidator } from "../generated/validators";
-import { HEATMAP_MIME_TYPE, PLOT_MIME_TYPE } from "./mime";
+import { validateHeatmap, validatePlot, type SchemaValidator } from "../generated/validators";
+import { FIGURE_CONTRACT_VERSION, HEATMAP_MIME_TYPE, PLOT_MIME_TYPE } from "./mime";
 import type { HeatmapPayload, PlotPayload } from "./types";
+import {
+  OLDEST_PAYLOAD_VERSION, featuresBeyond, heatmapFeatures, isReadableVersion, plotFeatures, type VersionedFeature,
+} from "./versions";
+import { NON_FINITE_TOKENS } from "./wire";
 
 /** Thrown by the `assert…` functions; `problems` lists every rule the payload breaks. */
 export class FigurePayloadError extends Error {
@@ -26,10 +30,24 @@ function schemaProblems(validator: SchemaValidator, value: unknown): string[] {
   });
 }
 
-/** Number of bytes a padded base64 string decodes to. */
+/** Number of bytes a padded base64 string decodes to, or -1 when its length is not a multiple of 4. */
 function base64ByteLength(text: string): number {
+  if (text.length % 4 !== 0) return -1;
   const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
   return (text.length / 4) * 3 - padding;
+}
+
+/** Problems of a base64 byte map that must hold `expected` bytes, each at most `maxByte`. */
+function byteMapProblems(pointer: string, text: string, expected: number, cells: string, maxByte = 255): string[] {
+  const bytes = base64ByteLength(text);
+  if (bytes !== expected) return [`${pointer}: decodes to ${bytes} bytes, expected ${expected} for ${cells}`];
+  if (maxByte < 255) {
+    const binary = atob(text);
+    for (let k = 0; k < binary.length; k++) {
+      if (binary.charCodeAt(k) > maxByte) return [`${pointer}: byte ${k} is ${binary.charCodeAt(k)}, expected 0 to ${maxByte}`];
+    }
+  }
+  return [];
 }
 
 function heatmapRuleProblems(p: HeatmapPayload): string[] {
@@ -69,10 +87,9 @@ function heatmapRuleProblems(p: HeatmapPayload): string[] {
     if (wrong) problems.push(`/values/data: shape does not match ${cells}`);
   } else {
     const expected = p.gridRows * p.gridCols * p.height * p.width;
-    const text = p.values.data;
-    const bytes = text.length % 4 === 0 ? base64ByteLength(text) : -1;
-    if (bytes !== expected) {
-      problems.push(`/values/data: decodes to ${bytes} bytes, expected ${expected} for ${cells}`);
+    problems.push(...byteMapProblems("/values/data", p.values.data, expected, cells));
+    if (p.values.nonFinite !== undefined) {
+      problems.push(...byteMapProblems("/values/nonFinite", p.values.nonFinite, expected, cells, NON_FINITE_TOKENS.length));
     }
   }
   return problems;
@@ -103,16 +120,35 @@ function plotRuleProblems(p: PlotPayload): string[] {
   return problems;
 }
 
-/** Every problem of a heatmap payload; an empty list means valid. */
-export function heatmapPayloadProblems(value: unknown): string[] {
-  const problems = schemaProblems(validateHeatmapV1, value);
-  return problems.length > 0 ? problems : heatmapRuleProblems(value as HeatmapPayload);
+/**
+ * Problems of a payload of any readable version, in three stages: the newest schema (which
+ * accepts every older payload once relabelled with the newest version), then features the
+ * payload's own version lacks, then the cross-field rules.
+ */
+function versionedProblems<P>(
+  validator: SchemaValidator,
+  value: unknown,
+  features: (p: P) => VersionedFeature[],
+  rules: (p: P) => string[],
+): string[] {
+  const version = payloadVersion(value);
+  if (version !== null && !isReadableVersion(version)) {
+    return [`/version: ${version} is not a payload version this contract reads (${OLDEST_PAYLOAD_VERSION} to ${FIGURE_CONTRACT_VERSION})`];
+  }
+  const relabelled = version === null ? value : { ...(value as object), version: FIGURE_CONTRACT_VERSION };
+  const problems = schemaProblems(validator, relabelled);
+  if (problems.length > 0) return problems;
+  return [...featuresBeyond(features(relabelled as P), version as number), ...rules(value as P)];
 }
 
-/** Every problem of a plot payload; an empty list means valid. */
+/** Every problem of a heatmap payload (of any version this package reads); an empty list means valid. */
+export function heatmapPayloadProblems(value: unknown): string[] {
+  return versionedProblems(validateHeatmap, value, heatmapFeatures, heatmapRuleProblems);
+}
+
+/** Every problem of a plot payload (of any version this package reads); an empty list means valid. */
 export function plotPayloadProblems(value: unknown): string[] {
-  const problems = schemaProblems(validatePlotV1, value);
-  return problems.length > 0 ? problems : plotRuleProblems(value as PlotPayload);
+  return versionedProblems(validatePlot, value, plotFeatures, plotRuleProblems);
 }
 
 export function isHeatmapPayload(value: unknown): value is HeatmapPayload {
@@ -146,7 +182,7 @@ export function figurePayloadProblems(mimeType: string, value: unknown): string[
  * being reported as broken.
  */
 export function payloadVersion(value: unknown): number | null {
-  if (typeof value !== "object" || value === null) return null;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
   const version = (value as { version?: unknown }).version;
   return typeof version === "number" ? version : null;
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 
 import { figureFromData } from "./figure-from-data";
 import { LIGHT_THEME } from "./figure-spec";
-import { axes, heatmap, plot } from "./test-payloads";
+import { axes, heatmap, plot, series } from "./test-payloads";
 
 describe("figureFromData", () => {
   it("translates valid heatmap and plot payloads", () => {
@@ -34,9 +34,20 @@ describe("figureFromData", () => {
     }
   });
 
-  it("falls back to the static picture for a payload of another contract version", () => {
-    const outcome = figureFromData(PLOT_MIME_TYPE, { ...plot([axes()]), version: 2 }, LIGHT_THEME);
+  it("falls back to the static picture for a payload of a newer contract version", () => {
+    const outcome = figureFromData(PLOT_MIME_TYPE, { ...plot([axes()]), version: 3 }, LIGHT_THEME);
     expect(outcome.kind).toBe("other-version");
-    expect(outcome.kind === "other-version" && outcome.message).toMatch(/payload version 2.*draws version 1/);
+    expect(outcome.kind === "other-version" && outcome.message).toMatch(/payload version 3.*draws versions up to 2/);
+  });
+
+  it("draws payloads of every older version: version 1 (no non-finite values) and version 2", () => {
+    expect(figureFromData(PLOT_MIME_TYPE, { ...plot([axes()]), version: 1 }, LIGHT_THEME).kind).toBe("figure");
+    expect(figureFromData(PLOT_MIME_TYPE, { ...plot([axes()]), version: 2 }, LIGHT_THEME).kind).toBe("figure");
+    // A version-1 payload carrying a NaN is malformed (version 1 has no NaN), not drawn wrongly.
+    const old = plot([axes({ series: [series({ y: [1, "NaN", 3] })] })], 1, 1, { version: 2 });
+    const outcome = figureFromData(PLOT_MIME_TYPE, { ...old, version: 1 }, LIGHT_THEME);
+    expect(outcome).toMatchObject({ kind: "invalid" });
+    expect(outcome.kind === "invalid" && outcome.problems[0]).toMatch(/needs payload version 2/);
+    expect(figureFromData(PLOT_MIME_TYPE, { ...plot([axes()]), version: 0 }, LIGHT_THEME).kind).toBe("invalid");
   });
 });

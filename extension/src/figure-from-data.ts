@@ -25,14 +25,16 @@ export type FigureOutcome =
   | { kind: "invalid"; message: string; problems: string[] };
 
 export function figureFromData(mimeType: string, data: unknown, theme: ThemeColors): FigureOutcome {
+  // Older versions are drawn (each version only adds to the one before); a newer one needs a
+  // newer extension, so it falls back to the static picture rather than being called broken.
   const version = payloadVersion(data);
-  if (version !== null && version !== FIGURE_CONTRACT_VERSION) {
+  if (version !== null && version > FIGURE_CONTRACT_VERSION) {
     return {
       kind: "other-version",
       message:
         `This d2l-ts figure has payload version ${version}; this extension (jupyterlab-d2l-ts) ` +
-        `draws version ${FIGURE_CONTRACT_VERSION}. Showing the static picture instead; ` +
-        "update d2l-ts and jupyterlab-d2l-ts to the same release for the interactive figure.",
+        `draws versions up to ${FIGURE_CONTRACT_VERSION}. Showing the static picture instead; ` +
+        "update jupyterlab-d2l-ts to the release of your d2l-ts for the interactive figure.",
     };
   }
   const problems = figurePayloadProblems(mimeType, data);

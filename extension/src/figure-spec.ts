@@ -44,6 +44,8 @@ export interface FigureSpec {
   /** The natural size in pixels (figsize × PIXELS_PER_INCH); the renderer fits it to the panel. */
   width: number;
   height: number;
+  /** The payload's note (version 2), shown as text under the figure; null for none. */
+  note: string | null;
 }
 
 /** matplotlib's default dpi: the book's figsize in inches times this gives pixels. */

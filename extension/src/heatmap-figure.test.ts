@@ -1,7 +1,8 @@
+import type { WireNumber } from "d2l-ts-figure-contract";
 import { describe, expect, it } from "vitest";
 
 import { gridDomains, LIGHT_THEME } from "./figure-spec";
-import { heatmapFigure } from "./heatmap-figure";
+import { fourDigits, heatmapFigure } from "./heatmap-figure";
 import { panelMatrices } from "./heatmap-values";
 import { DARK, heatmap } from "./test-payloads";
 
@@ -115,5 +116,65 @@ describe("gridDomains", () => {
     }
     expect(domains[1].x[0]).toBeGreaterThan(domains[0].x[1]);
     expect(domains[3].y[1]).toBeLessThan(domains[0].y[0]);
+  });
+});
+
+describe("heatmapFigure with values that are not finite (payload version 2)", () => {
+  const withNaN = () =>
+    heatmap(1, 1, 2, 2, { version: 2, values: { encoding: "array", data: [[[[0.1, "NaN"], ["Infinity", 0.5]]]] }, colorRange: [0.1, 0.5] });
+
+  it("leaves non-finite cells uncoloured (null), hatches them with an overlay, and hovers them by name", () => {
+    const spec = heatmapFigure(withNaN(), LIGHT_THEME);
+    expect(spec.data).toHaveLength(2);
+    const [cells, hatch] = spec.data;
+    expect(cells.z).toEqual([[0.1, null], [null, 0.5]]);
+    expect(cells.text).toEqual([
+      ["query 0<br>key 0<br>weight 0.1", "query 0<br>key 1<br>weight NaN"],
+      ["query 1<br>key 0<br>weight +Infinity", "query 1<br>key 1<br>weight 0.5"],
+    ]);
+    expect(cells.hovertemplate).toBe("%{text}<extra></extra>");
+    expect(hatch).toMatchObject({ type: "scatter", fill: "toself", hoverinfo: "skip", xaxis: "x", yaxis: "y" });
+    expect((hatch as { fillpattern: { shape: string } }).fillpattern.shape).toBe("/");
+    // One rectangle per run of missing cells in a row, separated by null.
+    expect(hatch.x).toEqual([0.5, 1.5, 1.5, 0.5, 0.5, null, -0.5, 0.5, 0.5, -0.5, -0.5, null]);
+    expect(hatch.y).toEqual([-0.5, -0.5, 0.5, 0.5, -0.5, null, 0.5, 0.5, 1.5, 1.5, 0.5, null]);
+    expect(spec.layout.coloraxis).toMatchObject({ cmin: 0.1, cmax: 0.5, showscale: true });
+  });
+
+  it("keeps tick labels in the hover, formats finite weights like %{z:.4~g}", () => {
+    const p = withNaN();
+    p.xTickLabels = ["<i>a</i>", "b"];
+    const text = heatmapFigure(p, LIGHT_THEME).data[0].text as string[][];
+    expect(text[0][1]).toBe("query 0<br>key 1: b<br>weight NaN");
+    expect(text[0][0]).toBe("query 0<br>key 0: &lt;i&gt;a&lt;/i&gt;<br>weight 0.1");
+    expect([0.123456, 1234567, 1e-7, 2, -0.5].map(fourDigits)).toEqual(["0.1235", "1.235e+6", "1e-7", "2", "-0.5"]);
+  });
+
+  it("draws an all-NaN grid as hatched, empty axes without a colour bar, with the payload's note", () => {
+    const nan = [["NaN", "NaN"], ["NaN", "NaN"]] as WireNumber[][];
+    const spec = heatmapFigure(
+      heatmap(1, 1, 2, 2, { version: 2, values: { encoding: "array", data: [[nan]] }, colorRange: [0, 1], note: "No finite value to colour: all 4 cells are NaN." }),
+      DARK,
+    );
+    expect(spec.layout.coloraxis).toMatchObject({ showscale: false });
+    // Ticks on whole cells even without data for plotly to find them from.
+    expect(spec.layout.xaxis).toMatchObject({ tickmode: "linear", tick0: 0, dtick: 1 });
+    expect(spec.note).toBe("No finite value to colour: all 4 cells are NaN.");
+    expect(spec.data[1].x).toEqual([-0.5, 1.5, 1.5, -0.5, -0.5, null, -0.5, 1.5, 1.5, -0.5, -0.5, null]);
+    expect(spec.data[1].fillcolor).toBe("#3a3a3a");
+  });
+
+  it("decodes the nonFinite byte map of uint8-base64 values", () => {
+    const payload = heatmap(1, 1, 1, 4, {
+      version: 2,
+      values: {
+        encoding: "uint8-base64",
+        data: Buffer.from([0, 255, 0, 0]).toString("base64"),
+        nonFinite: Buffer.from([0, 0, 1, 3]).toString("base64"),
+      },
+      colorRange: [0, 1],
+    });
+    expect(panelMatrices(payload)).toEqual([[[0, 1, Number.NaN, Number.NEGATIVE_INFINITY]]]);
+    expect(heatmapFigure(payload, LIGHT_THEME).data[0].text).toEqual([["query 0<br>key 0<br>weight 0", "query 0<br>key 1<br>weight 1", "query 0<br>key 2<br>weight NaN", "query 0<br>key 3<br>weight -Infinity"]]);
   });
 });

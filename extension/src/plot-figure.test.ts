@@ -80,3 +80,31 @@ describe("plotFigure", () => {
     expect((spec.layout.yaxis as any).title.text).toBe("");
   });
 });
+
+describe("plotFigure with coordinates that are not finite (payload version 2)", () => {
+  it("breaks lines at NaN and infinities (null, gaps not connected) and marks infinities on the panel's edge", () => {
+    const s = series({ x: [0, 1, 2, 3, 4, "Infinity"], y: [1, "NaN", 2, "Infinity", "-Infinity", 3], label: "loss<1>" });
+    const spec = plotFigure(plot([axes({ series: [s] })], 1, 1, { version: 2 }), LIGHT_THEME);
+    expect(spec.data[0].y).toEqual([1, null, 2, null, null, 3]);
+    expect(spec.data[0].x).toEqual([0, 1, 2, 3, 4, null]);
+    expect(spec.data[0].connectgaps).toBe(false);
+    const marks = (spec.layout.annotations as Array<Record<string, unknown>>).filter((a) => a.showarrow === false && a.hovertext);
+    expect(marks.map((m) => [m.text, m.x, m.xref, m.y, m.yref])).toEqual([
+      ["▲", 3, "x", 1, "y domain"],
+      ["▼", 4, "x", 0, "y domain"],
+      ["▶", 1, "x domain", 3, "y"],
+    ]);
+    expect(marks[0].hovertext).toBe("loss&lt;1&gt;: x = 3, y = +Infinity");
+    expect(marks[2].hovertext).toBe("loss&lt;1&gt;: x = +Infinity, y = 3");
+    expect(marks.every((m) => (m.font as { color: string }).color === s.color)).toBe(true);
+  });
+
+  it("places the marks of a log axis by log10, and shows the payload's note", () => {
+    const s = series({ x: [10, 100], y: ["Infinity", 5] });
+    const spec = plotFigure(plot([axes({ series: [s], xscale: "log" })], 1, 1, { version: 2, note: "Training stopped" }), LIGHT_THEME);
+    const marks = (spec.layout.annotations as Array<Record<string, unknown>>).filter((a) => a.hovertext);
+    expect(marks[0].x).toBe(1);
+    expect(spec.note).toBe("Training stopped");
+    expect(plotFigure(plot([axes()]), LIGHT_THEME).note).toBeNull();
+  });
+});

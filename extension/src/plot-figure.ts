@@ -1,9 +1,21 @@
 /**
  * Plot payload → plotly figure, drawn like the book's `plot` (section 2.4) and `ProgressBoard`
  * (section 3.2): a grid of panels with lines or points in the style of each format string,
- * a grid, a legend per panel, fixed limits and log axes where asked. Pure: no DOM, no plotly.
+ * a grid, a legend per panel, fixed limits and log axes where asked. NaN breaks a line (as in
+ * matplotlib); a point with an infinite coordinate breaks it too and is marked by a triangle on
+ * the panel's edge, pointing the way it went. Pure: no DOM, no plotly.
  */
-import type { LineStyle, MarkerSymbol, PlotAxes, PlotPayload, PlotSeries } from "d2l-ts-figure-contract";
+import {
+  NON_FINITE_LABELS,
+  fromWireNumber,
+  nonFiniteToken,
+  type LineStyle,
+  type MarkerSymbol,
+  type PlotAxes,
+  type PlotPayload,
+  type PlotSeries,
+  type WireNumber,
+} from "d2l-ts-figure-contract";
 import type * as Plotly from "plotly.js";
 
 import {
@@ -62,6 +74,7 @@ export function plotFigure(payload: PlotPayload, theme: ThemeColors): FigureSpec
     const legendId = k === 0 ? "legend" : `legend${k + 1}`;
     for (const series of axes.series) {
       data.push(seriesTrace(series, ids, legendId, axes.legend));
+      annotations.push(...clippedMarks(series, ids, axes));
     }
     if (axes.legend && axes.series.some((s) => s.label !== null)) {
       layout.showlegend = true;
@@ -100,7 +113,61 @@ export function plotFigure(payload: PlotPayload, theme: ThemeColors): FigureSpec
     }
   });
 
-  return { data, layout, config: PLOTLY_CONFIG, ...figurePixels(payload.figsize) };
+  return { data, layout, config: PLOTLY_CONFIG, ...figurePixels(payload.figsize), note: payload.note ?? null };
+}
+
+/** A coordinate for plotly: finite numbers as they are, anything else null (a gap in the line). */
+function plotlyNumber(w: WireNumber): number | null {
+  const v = fromWireNumber(w);
+  return Number.isFinite(v) ? v : null;
+}
+
+/** A data coordinate of an annotation: plotly places annotations on log axes by log10. */
+function annotationCoordinate(v: number, scale: PlotAxes["xscale"]): number {
+  return scale === "log" ? Math.log10(v) : v;
+}
+
+/**
+ * Triangles on the panel's edge for the points whose one coordinate is infinite (the other
+ * drawable): `+Infinity` in y on the top edge pointing up, `-Infinity` on the bottom edge, and
+ * likewise on the right and left edges for x. Hovering one names the point.
+ */
+function clippedMarks(series: PlotSeries, ids: { x: string; y: string }, axes: PlotAxes): Array<Partial<Plotly.Annotations>> {
+  const drawable = (v: number, scale: PlotAxes["xscale"]) => Number.isFinite(v) && (scale === "linear" || v > 0);
+  const marks: Array<Partial<Plotly.Annotations>> = [];
+  series.x.forEach((wx, k) => {
+    const [x, y] = [fromWireNumber(wx), fromWireNumber(series.y[k])];
+    const yToken = nonFiniteToken(y);
+    const xToken = nonFiniteToken(x);
+    const name = series.label === null ? "" : `${plotlyText(series.label)}: `;
+    const common = { showarrow: false, font: { color: series.color, size: 11 }, opacity: series.alpha };
+    if (yToken !== null && yToken !== "NaN" && drawable(x, axes.xscale)) {
+      const up = y > 0;
+      marks.push({
+        ...common,
+        text: up ? "▲" : "▼",
+        x: annotationCoordinate(x, axes.xscale),
+        xref: ids.x as Plotly.XAxisName,
+        y: up ? 1 : 0,
+        yref: `${ids.y} domain` as Plotly.YAxisName,
+        yanchor: up ? "top" : "bottom",
+        hovertext: `${name}x = ${x}, y = ${NON_FINITE_LABELS[yToken]}`,
+      });
+    } else if (xToken !== null && xToken !== "NaN" && drawable(y, axes.yscale)) {
+      const right = x > 0;
+      marks.push({
+        ...common,
+        text: right ? "▶" : "◀",
+        x: right ? 1 : 0,
+        xref: `${ids.x} domain` as Plotly.XAxisName,
+        xanchor: right ? "right" : "left",
+        y: annotationCoordinate(y, axes.yscale),
+        yref: ids.y as Plotly.YAxisName,
+        hovertext: `${name}x = ${NON_FINITE_LABELS[xToken]}, y = ${y}`,
+      });
+    }
+  });
+  return marks;
 }
 
 function seriesTrace(
@@ -119,8 +186,10 @@ function seriesTrace(
         : "none";
   const trace: Trace = {
     type: "scatter",
-    x: series.x,
-    y: series.y,
+    x: series.x.map(plotlyNumber),
+    y: series.y.map(plotlyNumber),
+    // Gaps stay gaps: NaN (and infinities) break the line, as in matplotlib.
+    connectgaps: false,
     xaxis: ids.x,
     yaxis: ids.y,
     mode,

@@ -16,6 +16,7 @@ import { onThemeChanged, readThemeColors } from "./theme";
 const FIGURE_CLASS = "jp-D2lFigure";
 const PLOT_CLASS = "jp-D2lFigure-plot";
 const MESSAGE_CLASS = "jp-D2lFigure-message";
+const NOTE_CLASS = "jp-D2lFigure-note";
 const ERROR_CLASS = "jp-D2lFigure-error";
 /** Longest list of validation problems shown; the rest are counted. */
 const MAX_PROBLEMS = 12;
@@ -26,6 +27,7 @@ export class RenderedFigure extends Widget implements IRenderMime.IRenderer {
   private readonly mimeType: string;
   private readonly plotNode: HTMLDivElement;
   private readonly messageNode: HTMLDivElement;
+  private readonly noteNode: HTMLParagraphElement;
   private model: IRenderMime.IMimeModel | null = null;
   private spec: FigureSpec | null = null;
   private plotted = false;
@@ -42,7 +44,10 @@ export class RenderedFigure extends Widget implements IRenderMime.IRenderer {
     this.plotNode.className = PLOT_CLASS;
     this.messageNode = document.createElement("div");
     this.messageNode.className = MESSAGE_CLASS;
-    this.node.append(this.messageNode, this.plotNode);
+    // The payload's note (e.g. "Training stopped …"), as text under the figure.
+    this.noteNode = document.createElement("p");
+    this.noteNode.className = NOTE_CLASS;
+    this.node.append(this.messageNode, this.plotNode, this.noteNode);
     this.stopThemeListener = onThemeChanged(() => void this.redraw());
     this.resizeObserver = new ResizeObserver(() => this.fitToWidth());
     this.resizeObserver.observe(this.node);
@@ -72,10 +77,12 @@ export class RenderedFigure extends Widget implements IRenderMime.IRenderer {
     }
     if (outcome.kind !== "figure") {
       await this.clearPlot();
+      this.noteNode.textContent = "";
       this.showMessage(outcome, model);
       return;
     }
     this.messageNode.replaceChildren();
+    this.noteNode.textContent = outcome.spec.note ?? "";
     this.spec = outcome.spec;
     try {
       const plotly = await loadPlotly();

@@ -8,5 +8,7 @@ export * from "./layers";
 export * from "./pooling";
 export * from "./training";
 export * from "./models";
+export * from "./data";
+export * from "./seq2seq";
 export * from "./display";
 export * from "./fast";

@@ -9,9 +9,14 @@
  *   at build time (scripts/build-chained-ops.mjs).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-backend-cpu";
-import "@tensorflow/tfjs-layers";
-import "../generated/chained-ops";
+// The three are loaded for their side effects with `require`, not `import "…"`: TypeScript keeps a
+// side-effect import in the emitted declarations, so every cell tslab type-checks after
+// `import * as d2l from "d2l-ts"` would also load the declarations of the cpu backend and
+// tfjs-layers (118 files) and type-check the generated JavaScript (tslab checks .js with checkJs):
+// about half of that cell's time (docs/benchmarks.md, notebook latency).
+require("@tensorflow/tfjs-backend-cpu");
+require("@tensorflow/tfjs-layers");
+require("../generated/chained-ops");
 // Types of the chained methods (module augmentation of tfjs-core's Tensor).
 export type {} from "@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops";
 

@@ -155,6 +155,37 @@ describe("jupyterlab-d2l-ts in JupyterLab", () => {
     await page.close();
   });
 
+  it("shows NaN and infinite cells as hatched gaps hovering NaN / +Infinity / -Infinity, and all-NaN as empty axes with a note", async () => {
+    const { page, watch } = await newPage();
+    await openNotebook(page, lab, "nonfinite.ipynb");
+    await runAllCells(page);
+    await expect.poll(async () => (await drawnFigures(page)).length, { timeout: 30_000 }).toBe(3);
+    expect(await stderrOutputs(page)).toEqual([]);
+    const [partial, allNaN, curve] = await drawnFigures(page);
+    // The cells, and the hatched overlay of the 3 missing ones; one colour bar for the finite values.
+    expect(partial.traces.map((t) => [t.type, t.rows, t.cols])).toEqual([["heatmap", 3, 3], ["scatter", null, null]]);
+    expect(partial.colorbars).toBe(1);
+    expect(await hoverCell(page, 0, 0, 0, 1)).toMatch(/query 0\s*key 1\s*weight NaN/);
+    expect(await hoverCell(page, 0, 0, 1, 0)).toMatch(/query 1\s*key 0\s*weight \+Infinity/);
+    expect(await hoverCell(page, 0, 0, 2, 1)).toMatch(/query 2\s*key 1\s*weight -Infinity/);
+    expect(await hoverCell(page, 0, 0, 1, 1)).toMatch(/query 1\s*key 1\s*weight 0\.5/);
+    // The hatch is drawn: plotly renders the overlay's fill pattern.
+    expect(await page.locator(".jp-D2lFigure").first().locator("pattern").count()).toBeGreaterThan(0);
+    await screenshot(page, "heatmap-nonfinite");
+    // No finite value: no colour bar, and the note under the figure says why.
+    expect(allNaN.colorbars).toBe(0);
+    const notes = await page.locator(".jp-D2lFigure-note").allTextContents();
+    expect(notes.filter((n) => n !== "")).toEqual(["No finite value to colour: all 9 cells are NaN."]);
+    expect(await page.locator(".jp-D2lFigure-note").nth(1).isVisible()).toBe(true);
+    // The curve: NaN and +Infinity are gaps in the line; +Infinity is marked on the top edge.
+    expect(curve.traces[0].type).toBe("scatter");
+    const marks = await page.locator(".jp-D2lFigure").nth(2).locator(".annotation-text").allTextContents();
+    expect(marks).toEqual(["▲"]);
+    expect(watch.errors.filter((e) => !e.includes("debugger"))).toEqual([]);
+    await shutDownKernels(page);
+    await page.close();
+  });
+
   it("keeps a live ProgressBoard as one output that ends with every averaged point", async () => {
     const { page } = await newPage();
     await openNotebook(page, lab, "progress.ipynb");

@@ -35,7 +35,8 @@ beforeAll(() => {
   course = mkdtempSync(path.join(tmpdir(), "d2l-ts-course-"));
   venv = mkdtempSync(path.join(tmpdir(), "d2l-ts-pyenv-"));
   createVenv(venv, false);
-  env = activatedEnv(venv, { D2L_TS: REPO_ROOT });
+  // The launcher's start-up snapshot (`npx d2l-tslab snapshot`) goes into the course folder, removed afterwards.
+  env = activatedEnv(venv, { D2L_TS: REPO_ROOT, D2L_KERNEL_CACHE: path.join(course, ".d2l-kernel-cache") });
   runDocumented(documentedCommands("install-d2l-ts"), course, env);
   const notebook = path.join(course, "attention.ipynb");
   writeFileSync(notebook, JSON.stringify(NOTEBOOK));
@@ -74,7 +75,7 @@ describe("d2l-ts installed from its tarballs in a folder outside the repository"
 
   it("registered the course folder's tslab in the virtual environment", () => {
     const spec = JSON.parse(readFileSync(path.join(venv, "share", "jupyter", "kernels", "tslab", "kernel.json"), "utf8")) as { argv: string[] };
-    expect(spec.argv[0]).toBe(path.join(course, "node_modules", ".bin", "tslab"));
+    expect(spec.argv[0]).toBe(path.join(course, "node_modules", ".bin", "d2l-tslab"));
   });
 
   it("runs a notebook with that tslab and d2l-ts's fast kernels", () => {

@@ -5,12 +5,19 @@ import { REPO_ROOT, type Notebook } from "./execute-notebook";
 
 export const NOTEBOOKS_DIR = path.join(REPO_ROOT, "notebooks");
 
-/** The sections the issue asks for; each must exist (the exercises may add more notebooks). */
+/** One notebook per book section and one per section's exercises; each must exist (more may be added). */
 export const REQUIRED_NOTEBOOKS = [
   "queries-keys-values.ipynb",
   "attention-pooling.ipynb",
   "attention-scoring-functions.ipynb",
-  "multi-head-attention-and-masks.ipynb",
+  "multi-head-attention.ipynb",
+  "self-attention-and-positional-encoding.ipynb",
+  "attention-masks.ipynb",
+  "exercises/queries-keys-values-exercises.ipynb",
+  "exercises/attention-pooling-exercises.ipynb",
+  "exercises/attention-scoring-functions-exercises.ipynb",
+  "exercises/multi-head-attention-exercises.ipynb",
+  "exercises/self-attention-and-positional-encoding-exercises.ipynb",
 ];
 
 /** Paths relative to notebooks/, sorted, checkpoints excluded. */

@@ -3,38 +3,18 @@
  * error and without a word on stderr, and type-check under the project's strict settings. Outside
  * a kernel the figures fall back to their text summary on stdout.
  */
-import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./execute-notebook";
 import { chapterNotebooks, readNotebook } from "./chapter-notebooks";
 import { notebookToScript } from "./notebook-to-script";
+import { runCommand as run } from "./run-command";
 
 // Inside the repository, so that `d2l-ts` resolves through the workspace's node_modules.
 const OUT_DIR = path.join(REPO_ROOT, "test", "artifacts", "copy-paste");
 const TSX = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
 const TSC = path.join(REPO_ROOT, "node_modules", ".bin", "tsc");
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: string[], timeoutMs: number): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      args,
-      { cwd: REPO_ROOT, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr: stderr + (error && code === 1 && !stderr ? error.message : "") });
-      },
-    );
-  });
-}
 
 const notebooks = chapterNotebooks();
 const scripts = new Map<string, string>();

@@ -2,7 +2,9 @@
  * Two executions of a notebook give identical outputs: data, initialisation, dropout and
  * minibatch shuffling are seeded, and figures carry no timestamps or random ids. Checked on the
  * notebooks with the most randomness: 11.2 (random data, shuffled minibatches, a live progress
- * board) and 11.3 (random inputs, dropout). Cells tagged `timing` (measured run times) are exempt.
+ * board), 11.3 (random inputs, dropout) and the exercises of 11.5 and 11.6 (models trained with
+ * Adam on random sequences, whose claims depend on the trained weights). Cells tagged `timing`
+ * (measured run times) are exempt.
  */
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -27,7 +29,12 @@ function comparableOutputs(notebook: Notebook): CellOutputs[] {
 }
 
 describe("notebook outputs are reproducible", () => {
-  it.each(["attention-pooling.ipynb", "attention-scoring-functions.ipynb"])(
+  it.each([
+    "attention-pooling.ipynb",
+    "attention-scoring-functions.ipynb",
+    "exercises/multi-head-attention-exercises.ipynb",
+    "exercises/self-attention-and-positional-encoding-exercises.ipynb",
+  ])(
     "%s gives identical outputs on two executions",
     async (name) => {
       const file = path.join(NOTEBOOKS_DIR, name);

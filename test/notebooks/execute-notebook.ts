@@ -50,6 +50,8 @@ export interface ExecuteOptions {
   timeoutSeconds?: number;
   /** Also fail when a figure output lacks its custom JSON, SVG or text representation. */
   checkFigures?: boolean;
+  /** Environment variables for the harness and the kernel, added to this process's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Runs every cell of the notebook at `notebookPath` and resolves to the executed notebook. */
@@ -61,7 +63,7 @@ export function executeNotebook(notebookPath: string, options: ExecuteOptions = 
     execFile(
       PYTHON,
       args,
-      { cwd: REPO_ROOT, maxBuffer: 512 * 1024 * 1024, encoding: "utf8" },
+      { cwd: REPO_ROOT, maxBuffer: 512 * 1024 * 1024, encoding: "utf8", env: { ...process.env, ...options.env } },
       (error, stdout, stderr) => {
         if (error) {
           const message = stderr.trim() || error.message;

@@ -4,9 +4,11 @@
  * generator of d2l-ts, and keep to what Deno's kernel runs too (docs/notebooks.md, "One set of
  * notebooks, two kernels").
  */
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { sourceOf } from "./execute-notebook";
-import { chapterNotebooks, readNotebook, REQUIRED_NOTEBOOKS } from "./chapter-notebooks";
+import { chapterNotebooks, NOTEBOOKS_DIR, readNotebook, REQUIRED_NOTEBOOKS } from "./chapter-notebooks";
 import { notebookToScript } from "./notebook-to-script";
 
 const TSLAB_KERNELSPEC = { name: "tslab", display_name: "TypeScript", language: "typescript" };
@@ -16,6 +18,16 @@ describe("committed notebooks", () => {
 
   it("include every section the chapter needs", () => {
     for (const required of REQUIRED_NOTEBOOKS) expect(notebooks).toContain(required);
+  });
+
+  it("are each mapped to their book section in notebooks/README.md", () => {
+    const readme = readFileSync(path.join(NOTEBOOKS_DIR, "README.md"), "utf8");
+    const rows = readme.split("\n").filter((line) => line.startsWith("| ["));
+    for (const relative of notebooks) {
+      const row = rows.find((line) => line.includes(`](${relative})`));
+      expect(row, `a table row linking ${relative}`).toBeDefined();
+      expect(row!.split("|")[2]!.trim(), `the section of ${relative}`).not.toBe("");
+    }
   });
 
   describe.each(notebooks)("%s", (relative) => {

@@ -24,7 +24,7 @@ Options:
                    lines then go to stderr
   --timeout SEC    per-cell timeout (default 120)
   --kernel NAME    kernel to use (default: tslab)
-  --cell-times     print each code cell's wall time
+  --cell-times     print each code cell's wall time, and the kernel's start and shutdown times
   --check-figures  fail when a figure output lacks one of its three representations
                    (custom +json MIME type, image/svg+xml, text/plain)
   --deno           run each notebook in Deno's Jupyter kernel (kernelspec `deno`) instead of the
@@ -181,7 +181,11 @@ def execute(nb, nb_path: Path, kernel: str, timeout: int, check_figures: bool, c
     shown = os.path.relpath(nb_path)
     failure: list[str] = []
     cell_started: dict[int, float] = {}
+    phases: dict[str, float] = {}
     late_total = 0
+
+    def on_notebook_start(notebook):
+        phases["kernel ready"] = time.monotonic()
 
     def on_cell_execute(cell, cell_index):
         cell_started[cell_index] = time.monotonic()
@@ -190,6 +194,7 @@ def execute(nb, nb_path: Path, kernel: str, timeout: int, check_figures: bool, c
         nonlocal late_total
         if late_outputs and execute_reply["content"].get("status") == "ok":
             late_total += await collect_late_outputs(client, cell, cell_index, timeout)
+        phases["last cell done"] = time.monotonic()
         if cell_log is not None and cell_index in cell_started:
             elapsed = time.monotonic() - cell_started[cell_index]
             print(f"    cell {cell_index:3d} {elapsed:6.2f} s  {first_line(cell.source)[:70]}", file=cell_log, flush=True)
@@ -209,6 +214,7 @@ def execute(nb, nb_path: Path, kernel: str, timeout: int, check_figures: bool, c
         resources={"metadata": {"path": str(nb_path.parent.resolve())}},
         record_timing=False,  # executed copies of two runs stay byte-identical
         allow_errors=False,
+        on_notebook_start=on_notebook_start,
         on_cell_execute=on_cell_execute,
         on_cell_executed=on_cell_executed,
     )
@@ -223,7 +229,13 @@ def execute(nb, nb_path: Path, kernel: str, timeout: int, check_figures: bool, c
         raise NotebookFailure(f"{shown}: the kernel died: {e}") from None
     except CellExecutionError as e:  # only if a hook did not catch it first
         raise NotebookFailure(f"{shown}: {e}") from None
-    return time.monotonic() - started, client.code_cells_executed, late_total
+    finished = time.monotonic()
+    if cell_log is not None and "kernel ready" in phases:
+        # Start: from launching the kernel to its answer to kernel_info (nbclient's wait_for_ready);
+        # shutdown: from the last cell's reply to the kernel process being gone.
+        done = phases.get("last cell done", phases["kernel ready"])
+        print(f"    kernel start {phases['kernel ready'] - started:6.2f} s, shutdown {finished - done:6.2f} s", file=cell_log, flush=True)
+    return finished - started, client.code_cells_executed, late_total
 
 
 # MathJax for the HTML export: Debian's nbconvert points at a local copy from libjs-mathjax; when

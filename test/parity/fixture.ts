@@ -49,6 +49,8 @@ export interface FixtureCase {
   args: Record<string, unknown>;
   float64: Record<string, TensorRecord | number>;
   float32: Record<string, TensorRecord | number>;
+  /** Results that do not depend on the dtype (vocabularies, token lists, integer arrays), compared exactly. */
+  exact?: Record<string, unknown>;
 }
 
 export interface Fixture {
@@ -164,9 +166,40 @@ export interface NamedParameter {
 }
 
 /**
- * Checks the fixture's "grad <name>" outputs: the gradients of Σ G ⊙ forward(inputs) with
+ * Checks the fixture's "grad <name>" outputs: the gradients of the scalar `loss(inputs)` with
  * respect to the named inputs (fed as fresh variables) and parameters, by tfjs autograd
  * (`tf.variableGrads`), the backward pass training relies on.
+ */
+export function checkGradients(
+  c: ParityCase,
+  inputNames: readonly string[],
+  parameters: readonly NamedParameter[],
+  loss: (inputs: Record<string, d2l.tf.Tensor>) => d2l.tf.Scalar,
+  tolerance?: (run: Run) => Tolerance,
+): void {
+  const inputs: Record<string, d2l.tf.Variable> = {};
+  gradientRun++;
+  for (const name of inputNames) inputs[name] = tf.variable(c.input(name), true, `parity-${gradientRun}-${name}`);
+  const variables = [...Object.values(inputs)];
+  for (const p of parameters) {
+    if (p.variable === null) throw new Error(`${c.name}: parameter ${p.name} was never created`);
+    variables.push(p.variable);
+  }
+  const { value, grads } = tf.variableGrads(() => loss(inputs), variables);
+  try {
+    for (const name of inputNames) c.check(`grad ${name}`, grads[inputs[name]!.name]!, tolerance);
+    for (const p of parameters) {
+      const grad = grads[p.variable!.name]!;
+      tf.tidy(() => c.check(`grad ${p.name}`, p.layout === "linear" ? grad.transpose() : grad, tolerance));
+    }
+  } finally {
+    tf.dispose([value, ...Object.values(grads), ...Object.values(inputs)]);
+  }
+}
+
+/**
+ * Checks the fixture's "grad <name>" outputs for the weighted sum Σ G ⊙ forward(inputs), with G
+ * the case's input "G" (see `checkGradients`).
  */
 export function checkWeightedSumGradients(
   c: ParityCase,
@@ -174,24 +207,11 @@ export function checkWeightedSumGradients(
   parameters: readonly NamedParameter[],
   forward: (inputs: Record<string, d2l.tf.Tensor>) => d2l.tf.Tensor,
 ): void {
-  const inputs: Record<string, d2l.tf.Variable> = {};
-  gradientRun++;
-  for (const name of inputNames) inputs[name] = tf.variable(c.input(name), true, `parity-${gradientRun}-${name}`);
   const G = c.input("G");
-  const variables = [...Object.values(inputs)];
-  for (const p of parameters) {
-    if (p.variable === null) throw new Error(`${c.name}: parameter ${p.name} was never created`);
-    variables.push(p.variable);
-  }
-  const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(forward(inputs), G)) as d2l.tf.Scalar, variables);
   try {
-    for (const name of inputNames) c.check(`grad ${name}`, grads[inputs[name]!.name]!);
-    for (const p of parameters) {
-      const grad = grads[p.variable!.name]!;
-      tf.tidy(() => c.check(`grad ${p.name}`, p.layout === "linear" ? grad.transpose() : grad));
-    }
+    checkGradients(c, inputNames, parameters, (x) => tf.sum(tf.mul(forward(x), G)) as d2l.tf.Scalar);
   } finally {
-    tf.dispose([value, G, ...Object.values(grads), ...Object.values(inputs)]);
+    G.dispose();
   }
 }
 

@@ -1,10 +1,16 @@
 // Bad input at every public boundary of d2l-ts's ops and layers gets a D2lArgumentError whose
 // message names the function, the argument, what was seen (shape or value) and what was expected.
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as d2l from "../../kernel-lib/src/index";
 
 const tf = d2l.tf;
 const t = (shape: number[]) => tf.zeros(shape);
+const t3 = (shape: [number, number, number]) => tf.zeros(shape) as d2l.tf.Tensor3D;
+const ids = (values: number[][]) => tf.tensor2d(values, undefined, "int32");
+const SAMPLE = path.resolve(__dirname, "../fixtures/fra-eng-sample/fra-eng/fra.txt");
+const sample = () => new d2l.MTFraEng(8, 9, 10, 2, { path: SAMPLE });
+const model = () => new d2l.Seq2Seq(new d2l.Seq2SeqEncoder(10, 4, 4, 1), new d2l.Seq2SeqAttentionDecoder(10, 4, 4, 1), 0, 0.1);
 
 /** [what is wrong, the call, the exact message]. */
 const cases: Array<[string, () => unknown, string]> = [
@@ -143,6 +149,65 @@ const cases: Array<[string, () => unknown, string]> = [
       p.dispose();
     }
   }, "SGD.step: grads must be of the shapes of their parameters; got shape [3] for parameter badInputSgdParam of shape [2]"],
+  ["an Adam learning rate of NaN", () => new d2l.Adam([], NaN),
+    "Adam: lr must be a finite number; got NaN"],
+  // vocabulary and translation data (9.2, 10.5)
+  ["a token id outside the vocabulary", () => new d2l.Vocab(["a", "b"]).toTokens([0, 3]),
+    "Vocab.toTokens: indices must be token ids in [0, 3) (the vocabulary's length); got 3 at position 1"],
+  ["numSteps of 0", () => new d2l.MTFraEng(8, 0, 10, 2, { path: SAMPLE }),
+    "MTFraEng: numSteps must be an integer >= 1; got 0"],
+  ["a fra.txt that does not exist", () => new d2l.MTFraEng(8, 9, 10, 2, { path: "/no/such/fra.txt" }),
+    'MTFraEng: path must be a readable file in the book\'s fra.txt format; got "/no/such/fra.txt"'],
+  ["fewer target than source sentences in build", () => sample().build(["go .", "hi ."], ["va !"]),
+    "MTFraEng.build: tgtSentences must be as many sentences as srcSentences (2); got 1"],
+  ["an empty sentence in build", () => sample().build(["go .", " "], ["va !", "salut ."]),
+    'MTFraEng.build: srcSentences must be non-empty sentences; got " " at position 1'],
+  // Embedding, GRU, LSTM (nn.Embedding, nn.GRU, nn.LSTM)
+  ["an embedding id outside the vocabulary", () => new d2l.Embedding(5, 3).forward(tf.tensor1d([1, 5], "int32")),
+    "Embedding.forward: ids must be token ids in [0, 5) (vocabSize); got 5 at flat index 1 of shape [2]"],
+  ["a fractional token id", () => new d2l.Embedding(5, 3).forward(tf.tensor1d([1.5])),
+    "Embedding.forward: ids must be token ids in [0, 5) (vocabSize); got 1.5 at flat index 0 of shape [1]"],
+  ["a GRU state of the wrong shape", () => new d2l.GRU(4, 3, 2).forward(t([5, 2, 4]), t([1, 2, 3])),
+    "GRU.forward: state must be of shape (numLayers, batch, numHiddens) = [2,2,3]; got shape [1,2,3]"],
+  ["GRU inputs of rank 2", () => new d2l.GRU(4, 3).forward(t([5, 4])),
+    "GRU.forward: inputs must be 3-D (steps, batch, numInputs); got shape [5,4]"],
+  ["GRU inputs of another feature size", () => new d2l.GRU(4, 3).forward(t([5, 2, 6])),
+    "GRU.forward: inputs must be of shape (steps >= 1, batch >= 1, numInputs = 4); got shape [5,2,6]"],
+  ["an LSTM state without its memory cell", () => new d2l.LSTM(4, 3).forward(t([5, 2, 4]), [t([1, 2, 3])] as unknown as [d2l.tf.Tensor, d2l.tf.Tensor]),
+    "LSTM.forward: state must be [H, C], each (numLayers, batch, numHiddens); got an array of 1"],
+  ["an LSTM memory cell for another batch", () => new d2l.LSTM(4, 3).forward(t([5, 2, 4]), [t([1, 2, 3]), t([1, 3, 3])]),
+    "LSTM.forward: state[1] must be of shape (numLayers, batch, numHiddens) = [1,2,3]; got shape [1,3,3]"],
+  ["a GRU parameter name of a layer it does not have", () => new d2l.GRU(2, 1).setParameters({ weight_hh_l1: [[1]] }),
+    'GRU.setParameters: name must be one of weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0; got "weight_hh_l1"'],
+  ["gruLayer with an initial state for another batch", () => d2l.gruLayer(t([2, 3, 4]), t([2, 5]), { weightIh: t([15, 4]), weightHh: t([15, 5]), biasIh: t([15]), biasHh: t([15]) }),
+    "gruLayer: h0 must be of shape (batch, hidden) = [3,5]; got shape [2,5]"],
+  // encoder-decoder (10.6, 10.7, 11.4)
+  ["source ids outside the vocabulary", () => new d2l.Seq2SeqEncoder(10, 4, 4, 1).forward(ids([[1, 2], [3, 12]])),
+    "Seq2SeqEncoder.forward: X must be token ids in [0, 10) (vocabSize); got 12 at flat index 3 of shape [2,2]"],
+  ["source ids of rank 3", () => new d2l.Seq2SeqEncoder(10, 4, 4, 1).forward(tf.zeros([2, 3, 1], "int32")),
+    "Seq2SeqEncoder.forward: X must be 2-D token ids (batch >= 1, numSteps >= 1); got shape [2,3,1]"],
+  ["source and target of different batch sizes", () => model().forward(ids([[1, 2], [3, 4]]), ids([[1, 2], [3, 4], [5, 6]])),
+    "Seq2Seq.forward: decX must be of the batch size of encX of shape [2,2]; got shape [3,2]"],
+  ["decoder ids for another batch than the state", () => {
+    const d = new d2l.Seq2SeqAttentionDecoder(10, 4, 6, 2);
+    return d.forward(ids([[1, 2]]), d.initState([t3([5, 3, 6]), t3([2, 3, 6])], null));
+  }, "Seq2SeqAttentionDecoder.forward: X must be of batch size 3, as the encoder outputs state[0] of shape [3,5,6]; got shape [1,2]"],
+  ["an encoder state with too few layers", () => new d2l.Seq2SeqAttentionDecoder(10, 4, 6, 2).initState([t3([5, 3, 6]), t3([1, 3, 6])], null),
+    "Seq2SeqAttentionDecoder.initState: encOutputs[1] must be of shape (numLayers, batch, numHiddens) = [2,3,6]; got shape [1,3,6]"],
+  ["a decoder hidden state of another size", () => new d2l.Seq2SeqAttentionDecoder(10, 4, 6, 2).forward(ids([[1, 2]]), [t3([1, 5, 6]), t3([2, 1, 5]), null]),
+    "Seq2SeqAttentionDecoder.forward: state[1] must be of shape (numLayers, batch, numHiddens) = [2,1,6]; got shape [2,1,5]"],
+  ["predictStep for 0 steps", () => model().predictStep([ids([[1]]), ids([[1]]), tf.tensor1d([1], "int32")], 0),
+    "Seq2Seq.predictStep: numSteps must be an integer >= 1; got 0"],
+  ["predictStep with a target batch of another size", () => model().predictStep([ids([[1], [2]]), ids([[1]]), tf.tensor1d([1], "int32")], 3),
+    "Seq2Seq.predictStep: batch[1] must be 2-D tgt (batch, >= 1) with the batch size of src of shape [2,1]; got shape [1,1]"],
+  ["a negative tgtPad", () => new d2l.Seq2Seq(new d2l.Seq2SeqEncoder(10, 4, 4, 1), new d2l.Seq2SeqAttentionDecoder(10, 4, 4, 1), -1, 0.1),
+    "Seq2Seq: tgtPad must be an integer >= 0; got -1"],
+  ["labels for fewer positions than the predictions", () => new d2l.Classifier().loss(t([2, 3, 5]), ids([[1, 2]])),
+    "Classifier.loss: y must be one label per row of yHat of shape [2,3,5] (6 labels); got shape [1,2]"],
+  ["a label outside the classes", () => d2l.crossEntropy(t([2, 3]), [0, 3]),
+    "crossEntropy: labels must be class indices in [0, 3); got 3 at position 1"],
+  ["bleu of 0-grams", () => d2l.bleu("a", "a", 0),
+    "bleu: k must be an integer >= 1; got 0"],
 ];
 
 describe("bad input gets a clear D2lArgumentError", () => {
@@ -160,6 +225,6 @@ describe("bad input gets a clear D2lArgumentError", () => {
     expect(caught).toBeInstanceOf(d2l.D2lArgumentError);
     expect((caught as Error).message).toBe(message);
     // Every message names a function and an argument, an expectation and what was seen.
-    expect(message).toMatch(/^[A-Za-z.]+: \w+ must be .+; got .+$/);
+    expect(message).toMatch(/^[A-Za-z0-9.]+: [\w.[\]]+ must be .+; got .+$/);
   });
 });

@@ -61,6 +61,15 @@ describe("the built d2l-ts package in plain Node", () => {
     expect(stdout.trim()).toBe("wasm 25");
   });
 
+  it("finds the corpus it ships, data/fra-eng/fra.txt in the package, from its built code", () => {
+    const pkg = JSON.parse(readFileSync(join(root, "kernel-lib", "package.json"), "utf8"));
+    expect(pkg.files).toContain("data");
+    const { stdout, stderr, status } = runNode(`console.log(require("d2l-ts").SHIPPED_CORPUS)`);
+    expect(stderr).toBe("");
+    expect(status).toBe(0);
+    expect(stdout.trim()).toBe(join(root, "kernel-lib", "data", "fra-eng", "fra.txt"));
+  });
+
   it("control: plain tfjs-core with the cpu backend does print the Node banner to stderr", () => {
     const { stderr, status } = runNode(`
       const tf = require("@tensorflow/tfjs-core");

@@ -1,8 +1,11 @@
 // tf.memory().numTensors stays flat over long training and forward loops of d2l-ts's layers:
 // every forward cleans up after itself (tf.tidy) and kept attention weights are replaced, not
 // accumulated.
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as d2l from "../../kernel-lib/src/index";
+
+const SAMPLE = path.resolve(__dirname, "../fixtures/fra-eng-sample/fra-eng/fra.txt");
 
 const tf = d2l.tf;
 
@@ -96,6 +99,20 @@ describe("no tensor leaks", () => {
     add("PositionWiseFFN", new d2l.PositionWiseFFN(16, 8), (l) => l.forward(X));
     add("AddNorm", new d2l.AddNorm(8, 0.2), (l) => l.forward(X, X));
     add("maskedSoftmax", new d2l.Dropout(0), () => d2l.maskedSoftmax(X, d2l.causalMask(5, 8)));
+    const ids = tf.tensor2d([[1, 2, 3], [4, 0, 2]], undefined, "int32");
+    const h0 = tf.fill([2, 5, 4], 0.1);
+    add("Embedding", new d2l.Embedding(5, 3), (l) => l.forward(ids));
+    // outputs returned, states freed by the loop: time-major (steps 2, batch 5, features 8)
+    add("GRU", new d2l.GRU(8, 4, 2, 0.2), (l) => {
+      const [outputs, state] = l.forward(X, h0);
+      state.dispose();
+      return outputs;
+    });
+    add("LSTM", new d2l.LSTM(8, 4, 2, 0.2), (l) => {
+      const [outputs, [H, C]] = l.forward(X);
+      tf.dispose([H, C]);
+      return outputs;
+    });
     for (const [name, layer, run] of layers) {
       run().dispose(); // lazy parameters, kept weights
       const baseline = tf.memory().numTensors;
@@ -105,6 +122,32 @@ describe("no tensor leaks", () => {
       layer.dispose();
       expect(tf.memory().numTensors).toBeLessThanOrEqual(held);
     }
-    tf.dispose([X, K, V]);
+    tf.dispose([X, K, V, ids, h0]);
+  });
+
+  it("Trainer.fit of Seq2Seq (GRU encoder, attention decoder, Adam, clipping) and predictStep loops", async () => {
+    d2l.seed(3);
+    const data = new d2l.MTFraEng(8, 6, 16, 8, { path: SAMPLE });
+    const encoder = new d2l.Seq2SeqEncoder(data.srcVocab.length, 8, 8, 2, 0.2);
+    const decoder = new d2l.Seq2SeqAttentionDecoder(data.tgtVocab.length, 8, 8, 2, 0.2);
+    const model = new d2l.Seq2Seq(encoder, decoder, data.tgtVocab.get("<pad>"), 0.01);
+    model.board = new d2l.ProgressBoard({ display: false });
+    // The first fit creates the lazy parameters and the weights the attention layers keep.
+    await new d2l.Trainer({ maxEpochs: 1, gradientClipVal: 1 }).fit(model, data);
+    const before = tf.memory().numTensors;
+    await new d2l.Trainer({ maxEpochs: 8, gradientClipVal: 1 }).fit(model, data);
+    expect(tf.memory().numTensors).toBe(before);
+    const batch = data.build(["go .", "i'm home ."], ["va !", "je suis chez moi ."]);
+    const predict = (): void => {
+      const [outputs, weights] = model.predictStep(batch, data.numSteps, true);
+      tf.dispose([outputs, ...weights.flat()]);
+    };
+    predict();
+    const baseline = tf.memory().numTensors;
+    for (let i = 0; i < 50; i++) predict();
+    expect(tf.memory().numTensors).toBe(baseline);
+    tf.dispose(batch);
+    model.dispose();
+    data.dispose();
   });
 });

@@ -30,21 +30,14 @@ function valuesAndShape(fn: string, arg: string, value: unknown): { values: Floa
   return { values: Float64Array.from((value as unknown[]).flat(Infinity) as number[]), shape };
 }
 
-function requireFinite(fn: string, arg: string, values: Float64Array, shape: number[]): void {
-  const k = values.findIndex((v) => !Number.isFinite(v));
-  if (k >= 0) {
-    fail(fn, arg, "finite numbers (figures cannot show NaN or Infinity)", `${values[k]} at flat index ${k} of shape ${formatShape(shape)}`);
-  }
-}
-
-/** The book's 4-D `matrices` `(rows, cols, queries, keys)` as a grid of matrices. */
+/** The book's 4-D `matrices` `(rows, cols, queries, keys)` as a grid of matrices. NaN and
+ * ±Infinity are kept: the figure shows them as missing cells and names them. */
 export function toMatrixGrid(fn: string, arg: string, value: unknown): Matrix[][] {
   const { values, shape } = valuesAndShape(fn, arg, value);
   if (shape.length !== 4) {
     fail(fn, arg, "4-D (rows, cols, queries, keys); reshape a single matrix to [1, 1, queries, keys]", `shape ${formatShape(shape)}`);
   }
   if (shape.some((d) => d === 0)) fail(fn, arg, "non-empty in every dimension", `shape ${formatShape(shape)}`);
-  requireFinite(fn, arg, values, shape);
   const [rows, cols, height, width] = shape;
   const n = height * width;
   return Array.from({ length: rows }, (_, r) =>
@@ -54,19 +47,17 @@ export function toMatrixGrid(fn: string, arg: string, value: unknown): Matrix[][
 
 /**
  * The book's `has_one_axis`: a 1-D tensor or flat number array is one series; a 2-D tensor or
- * an array of series is several (each element flattened).
+ * an array of series is several (each element flattened). NaN and ±Infinity are kept (the plot
+ * breaks its line there and marks infinities at the panel's edge).
  */
 export function toSeriesList(fn: string, arg: string, value: unknown): Float64Array[] {
   const isSeriesList = Array.isArray(value) && value.length > 0 && (value[0] instanceof tf.Tensor || typeof value[0] === "object");
   if (isSeriesList) {
     return (value as unknown[]).map((v, k) => {
-      const { values, shape } = valuesAndShape(fn, `${arg}[${k}]`, v);
-      requireFinite(fn, `${arg}[${k}]`, values, shape);
-      return values;
+      return valuesAndShape(fn, `${arg}[${k}]`, v).values;
     });
   }
   const { values, shape } = valuesAndShape(fn, arg, value);
-  requireFinite(fn, arg, values, shape);
   if (shape.length === 1) return [values];
   if (shape.length === 2) {
     return Array.from({ length: shape[0] }, (_, r) => values.slice(r * shape[1], (r + 1) * shape[1]));

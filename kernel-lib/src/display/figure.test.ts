@@ -63,15 +63,32 @@ describe("ProgressBoard live display (section 3.2)", () => {
     expect(quiet.data.get("x")).toEqual([{ x: 0, y: 1 }]);
   });
 
-  it("leaves out points a log axis cannot show instead of failing the training", () => {
+  it("sends every point, as plot does: NaN breaks the curve, the summary counts it, nothing fails", () => {
     capture();
     const board = new ProgressBoard({ yscale: "log" });
     board.draw(0, 1, "loss");
     board.draw(1, 0, "loss");
     board.draw(2, Number.NaN, "loss");
     board.draw(3, 0.5, "loss");
-    const s = (board.lastBundle!.data["application/vnd.d2l-ts.plot+json"] as { axes: Array<{ series: Array<{ x: number[] }> }> }).axes[0].series[0];
-    expect(s.x).toEqual([0, 3]);
-    expect(board.data.get("loss")).toHaveLength(4);
+    board.draw(4, Number.POSITIVE_INFINITY, "loss");
+    const data = board.lastBundle!.data;
+    const payload = data["application/vnd.d2l-ts.plot+json"] as { version: number; axes: Array<{ series: Array<{ x: unknown[]; y: unknown[] }> }> };
+    expect(payload.version).toBe(2);
+    expect(payload.axes[0].series[0]).toMatchObject({ x: [0, 1, 2, 3, 4], y: [1, 0, "NaN", 0.5, "Infinity"] });
+    expect(data["text/plain"]).toBe("Plot loss (5 points, not finite: 1 NaN, 1 +Infinity)");
+    expect(board.data.get("loss")).toHaveLength(5);
+  });
+
+  it("annotate() redraws the shown board in place with a note", () => {
+    const seen = capture();
+    const board = new ProgressBoard();
+    board.annotate("not shown yet");
+    expect(seen).toHaveLength(0);
+    board.draw(0, 1, "loss");
+    board.annotate("Training stopped at epoch 1");
+    expect(seen.map(([, o]) => o.update)).toEqual([false, true]);
+    expect(seen[1][1].displayId).toBe(seen[0][1].displayId);
+    expect((seen[1][0].data["application/vnd.d2l-ts.plot+json"] as { note?: string }).note).toBe("Training stopped at epoch 1");
+    expect(seen[1][0].data["image/svg+xml"]).toContain("Training stopped at epoch 1");
   });
 });

@@ -38,6 +38,21 @@ export function makeScale(kind: ScaleKind, domain: [number, number], range: [num
   return scale.domain(domain).range(range) as unknown as NumericScale;
 }
 
+/**
+ * A range around constant data `v` (a colour range, an axis): `width` wide, from `at` (0: v is
+ * the low end, 0.5: the middle) — or wider where `v` is so large that `v + width` rounds to `v`,
+ * and shifted down where it would overflow, so the range is never empty.
+ */
+export function rangeAround(v: number, width: number, at: number): [number, number] {
+  const w = Math.max(width, Math.abs(v) * 2 ** -20);
+  const lo = v - w * at;
+  const hi = lo + w;
+  return Number.isFinite(hi) ? [lo, hi] : [v - w, v];
+}
+
+/** The narrowest axis span d3 can place ticks on (its tick step must stay a normal number). */
+export const MIN_TICK_SPAN = 1e-290;
+
 /** Ticks of `scale` for an axis `length` points long: about one per 35 pt on linear axes, fewer
  * when labels would touch (`horizontal` axes compare label widths), powers of ten on log axes
  * spanning at least one decade. */
@@ -46,6 +61,11 @@ export function numericTicks(scale: NumericScale, kind: ScaleKind, length: numbe
   const [a, b] = scale.domain();
   const lo = Math.min(a, b);
   const hi = Math.max(a, b);
+  // d3 cannot step through a span of subnormal numbers (its step underflows to 0) or one that
+  // overflows; such an axis gets its two ends as ticks.
+  if (!(hi - lo >= MIN_TICK_SPAN) || !Number.isFinite(hi - lo)) {
+    return [lo, hi].map((v) => ({ pos: scale(v), label: String(Number(v.toPrecision(3))) }));
+  }
   if (kind === "log") {
     const decades: Tick[] = [];
     for (let k = Math.ceil(Math.log10(lo) - 1e-9); k <= Math.floor(Math.log10(hi) + 1e-9); k++) {

@@ -4,24 +4,34 @@
  * summary, both drawn from the payload alone.
  */
 import {
-  FIGURE_CONTRACT_VERSION,
+  NON_FINITE_CODES,
+  NON_FINITE_LABELS,
+  NON_FINITE_TOKENS,
   assertHeatmapPayload,
+  countNonFinite,
+  describeNonFinite,
+  fromWireNumber,
+  minimumHeatmapVersion,
+  nonFiniteToken,
+  toWireNumber,
+  tokenOfCode,
   type HeatmapPayload,
   type HeatmapValues,
 } from "d2l-ts-figure-contract";
 import {
-  LABEL_PAD, X_TICK_SPACE, bottomTicks, frame, leftTicks, makeScale, numericTicks, tickLabelWidth,
+  LABEL_PAD, X_TICK_SPACE, bottomTicks, frame, leftTicks, makeScale, numericTicks, rangeAround, tickLabelWidth,
   title as titleText, xLabel, yLabel, type Box, type Tick,
 } from "./axis";
 import { LEVELS, resolveColorMap } from "./colormap";
 import { base64, quantize, rasterize, type Matrix } from "./raster";
-import { FONT, el, svgDocument, text } from "./svg";
+import { FONT, el, figureDocument, text } from "./svg";
 
 /** Grids with more cells than this send their values as bytes (`uint8-base64`). */
 export const ARRAY_ENCODING_MAX_CELLS = 16384;
 
 export interface HeatmapInput {
-  /** `matrices[gridRow][gridCol]`: all of one `height × width` shape, finite numbers. */
+  /** `matrices[gridRow][gridCol]`: all of one `height × width` shape. NaN and ±Infinity are
+   * shown as missing cells (hover and summary name them). */
   matrices: Matrix[][];
   xlabels: string[];
   ylabel: string;
@@ -32,23 +42,32 @@ export interface HeatmapInput {
   colorRange?: [number, number] | null;
   xTickLabels?: string[] | null;
   yTickLabels?: string[] | null;
+  /** A note shown with the figure; by default one saying so when no value is finite. */
+  note?: string;
 }
 
-/** `[min, max]` over every value; a constant grid gets `[v, v + 1]` (drawn in the low colour,
- * as matplotlib does when vmin equals vmax). */
-function valueRange(matrices: Matrix[][]): [number, number] {
+/** Every value of the grid, panel by panel. */
+function* allValues(matrices: Matrix[][]): Generator<number> {
+  for (const row of matrices) for (const m of row) for (const v of m.values) yield v;
+}
+
+/** `[min, max]` over the finite values, or null when there is none; a constant grid gets
+ * `[v, v + 1]` (drawn in the low colour, as matplotlib does when vmin equals vmax; wider where
+ * `v + 1` rounds to `v`). */
+function finiteRange(matrices: Matrix[][]): [number, number] | null {
   let lo = Infinity;
   let hi = -Infinity;
-  for (const row of matrices) {
-    for (const m of row) {
-      for (const v of m.values) {
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-    }
+  for (const v of allValues(matrices)) {
+    if (!Number.isFinite(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
   }
-  return lo === hi ? [lo, lo + 1] : [lo, hi];
+  if (lo > hi) return null;
+  return lo === hi ? rangeAround(lo, 1, 0) : [lo, hi];
 }
+
+/** The colour range of a grid without a single finite value: a placeholder, never drawn. */
+const NO_FINITE_RANGE: [number, number] = [0, 1];
 
 function encodeValues(matrices: Matrix[][], range: [number, number]): HeatmapValues {
   const { height, width } = matrices[0][0];
@@ -57,16 +76,36 @@ function encodeValues(matrices: Matrix[][], range: [number, number]): HeatmapVal
     const data = matrices.map((row) =>
       row.map((m) =>
         Array.from({ length: height }, (_, i) =>
-          Array.from(m.values.subarray(i * width, (i + 1) * width), (v) => Number(v.toPrecision(6))),
+          Array.from(m.values.subarray(i * width, (i + 1) * width), (v) => toWireNumber(Number(v.toPrecision(6)))),
         ),
       ),
     );
     return { encoding: "array", data };
   }
   const bytes = new Uint8Array(cells);
+  const codes = new Uint8Array(cells);
   let k = 0;
-  for (const row of matrices) for (const m of row) for (const v of m.values) bytes[k++] = quantize(v, range[0], range[1]);
-  return { encoding: "uint8-base64", data: base64(bytes) };
+  for (const v of allValues(matrices)) {
+    const token = nonFiniteToken(v);
+    if (token === null) bytes[k] = quantize(v, range[0], range[1]);
+    else codes[k] = NON_FINITE_CODES[token];
+    k += 1;
+  }
+  return {
+    encoding: "uint8-base64",
+    data: base64(bytes),
+    ...(codes.some((c) => c !== 0) ? { nonFinite: base64(codes) } : {}),
+  };
+}
+
+/** The default note of a grid that has no finite value at all (else undefined). */
+function noFiniteNote(matrices: Matrix[][]): string | undefined {
+  const counts = countNonFinite(allValues(matrices));
+  const total = matrices.length * matrices[0].length * matrices[0][0].height * matrices[0][0].width;
+  const kinds = NON_FINITE_TOKENS.filter((t) => counts[t] > 0);
+  if (kinds.reduce((n, t) => n + counts[t], 0) !== total) return undefined;
+  const what = kinds.length === 1 ? NON_FINITE_LABELS[kinds[0]] : `non-finite (${describeNonFinite(counts)})`;
+  return `No finite value to colour: all ${total} cells are ${what}.`;
 }
 
 /** Builds and validates a heatmap payload. */
@@ -75,9 +114,10 @@ export function heatmapPayload(input: HeatmapInput): HeatmapPayload {
   const cmap = resolveColorMap(cmapName);
   if (cmap === null) throw new Error(`unknown colour map '${cmapName}'`);
   const { height, width } = input.matrices[0][0];
-  const colorRange = input.colorRange ?? valueRange(input.matrices);
+  const colorRange = input.colorRange ?? finiteRange(input.matrices) ?? NO_FINITE_RANGE;
+  const note = input.note ?? noFiniteNote(input.matrices);
   const payload: HeatmapPayload = {
-    version: FIGURE_CONTRACT_VERSION,
+    version: 1,
     figsize: input.figsize ?? [2.5, 2.5],
     gridRows: input.matrices.length,
     gridCols: input.matrices[0].length,
@@ -91,26 +131,43 @@ export function heatmapPayload(input: HeatmapInput): HeatmapPayload {
     colorRange,
     xTickLabels: input.xTickLabels ?? null,
     yTickLabels: input.yTickLabels ?? null,
+    ...(note === undefined ? {} : { note }),
   };
+  payload.version = minimumHeatmapVersion(payload);
   assertHeatmapPayload(payload);
   return payload;
 }
 
-/** The matrices of a payload back as numbers (quantised ones at their level's value). */
+const decodeBase64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+
+/** The matrices of a payload back as numbers (quantised ones at their level's value; non-finite
+ * cells as NaN, Infinity, -Infinity). */
 export function payloadMatrices(p: HeatmapPayload): Matrix[][] {
   const n = p.height * p.width;
   if (p.values.encoding === "array") {
-    return p.values.data.map((row) => row.map((m) => ({ height: p.height, width: p.width, values: Float64Array.from(m.flat()) })));
+    return p.values.data.map((row) =>
+      row.map((m) => ({ height: p.height, width: p.width, values: Float64Array.from(m.flat(), fromWireNumber) })),
+    );
   }
-  const bytes = Uint8Array.from(atob(p.values.data), (c) => c.charCodeAt(0));
+  const bytes = decodeBase64(p.values.data);
+  const codes = p.values.nonFinite === undefined ? null : decodeBase64(p.values.nonFinite);
   const [lo, hi] = p.colorRange;
+  const valueAt = (k: number) => {
+    const token = codes === null ? null : tokenOfCode(codes[k]);
+    return token === null ? lo + (bytes[k] / (LEVELS - 1)) * (hi - lo) : Number(token);
+  };
   return Array.from({ length: p.gridRows }, (_, r) =>
     Array.from({ length: p.gridCols }, (_, c) => {
       const offset = (r * p.gridCols + c) * n;
-      const values = Float64Array.from(bytes.subarray(offset, offset + n), (q) => lo + (q / (LEVELS - 1)) * (hi - lo));
-      return { height: p.height, width: p.width, values };
+      return { height: p.height, width: p.width, values: Float64Array.from({ length: n }, (_, k) => valueAt(offset + k)) };
     }),
   );
+}
+
+/** Whether any cell of the payload is finite (else the colour scale means nothing). */
+function hasFiniteCell(matrices: Matrix[][]): boolean {
+  for (const v of allValues(matrices)) if (Number.isFinite(v)) return true;
+  return false;
 }
 
 /** Ticks at cell centres: every label when they fit (one per 12 pt), else every k-th; numeric
@@ -189,12 +246,15 @@ export function heatmapSvg(p: HeatmapPayload): string {
         height: panelH,
       };
       const raster = rasterize(matrices[r][c], { colorRange: p.colorRange, palette: cmap.palette, maxPixels: 2 * Math.max(panelW, panelH) });
-      body.push(
+      const image = (png: Uint8Array) =>
         el("image", {
           x: box.x, y: box.y, width: box.width, height: box.height, preserveAspectRatio: "none",
           style: "image-rendering:optimizeSpeed;image-rendering:pixelated",
-          "xlink:href": `data:image/png;base64,${base64(raster.png)}`,
-        }),
+          "xlink:href": `data:image/png;base64,${base64(png)}`,
+        });
+      body.push(
+        image(raster.png),
+        ...(raster.missingPng === null ? [] : [image(raster.missingPng)]),
         frame(box),
         ...bottomTicks(box, xTicks, r === p.gridRows - 1, rotated),
         ...leftTicks(box, yTicks, c === 0),
@@ -204,8 +264,11 @@ export function heatmapSvg(p: HeatmapPayload): string {
       if (p.titles !== null && p.titles[c] !== "") body.push(titleText(box, p.titles[c], fittedTitleSize(p.titles[c], panelW + gap)));
     }
   }
-  body.push(...colorBar(p, cmap.palette, { x: x0 + gridW + COLORBAR.gap, y: 6 + (areaH - barH) / 2, width: COLORBAR.width, height: barH }));
-  return svgDocument(W, H, body, heatmapSummary(p));
+  // Without a finite value the colour range is a placeholder: no colour bar (the note says why).
+  if (hasFiniteCell(matrices)) {
+    body.push(...colorBar(p, cmap.palette, { x: x0 + gridW + COLORBAR.gap, y: 6 + (areaH - barH) / 2, width: COLORBAR.width, height: barH }));
+  }
+  return figureDocument(W, H, body, heatmapSummary(p), p.note);
 }
 
 /** The colour bar: the palette as a 1-pixel-wide PNG stretched over `box`, with ticks. */
@@ -234,13 +297,21 @@ function colorBar(p: HeatmapPayload, palette: number[][], box: Box): string[] {
 
 const short = (v: number) => String(Number(v.toPrecision(3)));
 
-/** A one-line description of a heatmap payload (the `text/plain` of its bundle). */
+/** A one-line description of a heatmap payload (the `text/plain` of its bundle), counting the
+ * non-finite cells and ending with the note, if any. */
 export function heatmapSummary(p: HeatmapPayload): string {
   const panels = p.gridRows * p.gridCols;
   const xl = [...new Set(p.xlabels)].join(" / ");
+  const matrices = payloadMatrices(p);
+  const counts = countNonFinite(allValues(matrices));
+  const nonFinite = counts.NaN + counts.Infinity + counts["-Infinity"];
+  const total = panels * p.height * p.width;
+  const colours = nonFinite === total ? "no finite value" : `${p.cmap.name} from ${short(p.colorRange[0])} to ${short(p.colorRange[1])}`;
   return (
     `Heatmap${panels > 1 ? `s ${p.gridRows}×${p.gridCols}` : ""} of ${p.height}×${p.width}` +
-    ` (rows: ${p.ylabel || "—"}, columns: ${xl || "—"}), ${p.cmap.name} from ${short(p.colorRange[0])} to ${short(p.colorRange[1])}` +
-    (p.titles !== null ? `; titles: ${p.titles.join(", ")}` : "")
+    ` (rows: ${p.ylabel || "—"}, columns: ${xl || "—"}), ${colours}` +
+    (nonFinite > 0 ? `; ${nonFinite} of ${total} cells not finite (${describeNonFinite(counts)})` : "") +
+    (p.titles !== null ? `; titles: ${p.titles.join(", ")}` : "") +
+    (p.note !== undefined ? `. Note: ${p.note}` : "")
   );
 }

@@ -4,8 +4,12 @@
  * payload alone so the three parts of a bundle always agree.
  */
 import {
-  FIGURE_CONTRACT_VERSION,
   assertPlotPayload,
+  countNonFinite,
+  describeNonFinite,
+  fromWireNumber,
+  minimumPlotVersion,
+  toWireNumber,
   type AxisScale,
   type LineStyle,
   type MarkerSymbol,
@@ -14,13 +18,15 @@ import {
   type PlotSeries,
 } from "d2l-ts-figure-contract";
 import {
-  LABEL_PAD, X_TICK_SPACE, bottomTicks, frame, leftTicks, makeScale, numericTicks, tickLabelWidth,
+  LABEL_PAD, MIN_TICK_SPAN, X_TICK_SPACE, bottomTicks, frame, leftTicks, makeScale, numericTicks, rangeAround, tickLabelWidth,
   title as titleText, xLabel, yLabel, type Box, type NumericScale, type Tick,
 } from "./axis";
 import { COLOR_CYCLE, dashArray, parseColor, parseFormat } from "./style";
-import { FONT, contentId, el, num, svgDocument, text, textWidth } from "./svg";
+import { FONT, contentId, el, figureDocument, num, text, textWidth } from "./svg";
 
 export interface SeriesInput {
+  /** Coordinates; NaN breaks the line (as in matplotlib), ±Infinity breaks it and is marked
+   * clipped at the panel's edge. */
   x: number[];
   y: number[];
   label?: string | null;
@@ -52,6 +58,16 @@ export interface PlotInput {
   gridCols?: number;
   figsize?: [number, number];
   sharey?: boolean;
+  /** A note shown with the figure (e.g. that training stopped, and why). */
+  note?: string;
+}
+
+/** A series with its coordinates as numbers again (the wire spells non-finite ones as strings). */
+type NumericSeries = Omit<PlotSeries, "x" | "y"> & { x: number[]; y: number[] };
+type NumericAxes = Omit<PlotAxes, "series"> & { series: NumericSeries[] };
+
+function numericAxes(a: PlotAxes): NumericAxes {
+  return { ...a, series: a.series.map((s) => ({ ...s, x: s.x.map(fromWireNumber), y: s.y.map(fromWireNumber) })) };
 }
 
 /** Builds and validates a plot payload. Series without a colour take the next colour of
@@ -65,8 +81,8 @@ export function plotPayload(input: PlotInput): PlotPayload {
       if (s.color != null && given === null) throw new Error(`unknown colour '${s.color}'`);
       const color = given ?? parsed.color ?? COLOR_CYCLE[cycle++ % COLOR_CYCLE.length];
       return {
-        x: Array.from(s.x),
-        y: Array.from(s.y),
+        x: Array.from(s.x, toWireNumber),
+        y: Array.from(s.y, toWireNumber),
         label: s.label ?? null,
         color,
         line: s.line !== undefined ? s.line : parsed.line,
@@ -90,13 +106,15 @@ export function plotPayload(input: PlotInput): PlotPayload {
     };
   });
   const payload: PlotPayload = {
-    version: FIGURE_CONTRACT_VERSION,
+    version: 1,
     figsize: input.figsize ?? [3.5, 2.5],
     gridRows: input.gridRows ?? 1,
     gridCols: input.gridCols ?? axes.length,
     axes,
     sharey: input.sharey ?? false,
+    ...(input.note === undefined ? {} : { note: input.note }),
   };
+  payload.version = minimumPlotVersion(payload);
   assertPlotPayload(payload);
   return payload;
 }
@@ -121,7 +139,8 @@ function autoLimits(values: number[], scale: AxisScale): [number, number] {
     const m = (b - a) * 0.05;
     return [10 ** (a - m), 10 ** (b + m)];
   }
-  if (lo === hi) return [lo - 0.5, hi + 0.5];
+  // Constant data, or a span too narrow to tick (subnormal numbers): a unit around it.
+  if (!(hi - lo >= MIN_TICK_SPAN)) return rangeAround(lo, 1, 0.5);
   const m = (hi - lo) * 0.05;
   return [lo - m, hi + m];
 }
@@ -161,21 +180,51 @@ function marker(symbol: MarkerSymbol, x: number, y: number, size: number, color:
 }
 
 /** A line style's SVG stroke attributes. */
-function strokeOf(s: PlotSeries, style: LineStyle): Record<string, string | number | null> {
+function strokeOf(s: NumericSeries, style: LineStyle): Record<string, string | number | null> {
   return {
     fill: "none", stroke: s.color, "stroke-width": s.lineWidth, "stroke-dasharray": dashArray(style, s.lineWidth),
     "stroke-linejoin": "round", "stroke-linecap": style === "solid" ? "square" : "butt",
   };
 }
 
-/** The lines and markers of one series, in panel coordinates. */
-function seriesSvg(s: PlotSeries, sx: NumericScale, sy: NumericScale, a: PlotAxes): string[] {
+/** Size in points of the mark of a point clipped at the panel's edge (an infinite coordinate). */
+const CLIPPED_MARK = 7;
+
+/**
+ * Marks of the points with one infinite coordinate (the other drawable): a triangle on the edge
+ * the point lies beyond, pointing out of the panel (`width × height`, panel coordinates).
+ */
+function clippedMarks(s: NumericSeries, sx: NumericScale, sy: NumericScale, a: NumericAxes, width: number, height: number): string[] {
+  const h = CLIPPED_MARK;
+  const marks: string[] = [];
+  s.x.forEach((x, k) => {
+    const y = s.y[k];
+    let tip: [number, number] | null = null;
+    let dir: [number, number] = [0, 0];
+    if (Math.abs(y) === Infinity && drawable(x, a.xscale)) {
+      [tip, dir] = y > 0 ? [[sx(x), 0], [0, -1]] : [[sx(x), height], [0, 1]];
+    } else if (Math.abs(x) === Infinity && drawable(y, a.yscale)) {
+      [tip, dir] = x > 0 ? [[width, sy(y)], [1, 0]] : [[0, sy(y)], [-1, 0]];
+    }
+    if (tip === null) return;
+    const [tx, ty] = tip;
+    const base: [number, number] = [tx - dir[0] * h, ty - dir[1] * h];
+    const side: [number, number] = [dir[1] * h * 0.5, dir[0] * h * 0.5];
+    const d = `M${num(tx)},${num(ty)}L${num(base[0] + side[0])},${num(base[1] + side[1])}L${num(base[0] - side[0])},${num(base[1] - side[1])}Z`;
+    marks.push(el("path", { d, fill: s.color, stroke: "none" }));
+  });
+  return marks;
+}
+
+/** The lines and markers of one series, in panel coordinates (`width × height`). */
+function seriesSvg(s: NumericSeries, sx: NumericScale, sy: NumericScale, a: NumericAxes, width: number, height: number): string[] {
   const out: string[] = [];
   const points: Array<[number, number] | null> = s.x.map((x, k) =>
     drawable(x, a.xscale) && drawable(s.y[k], a.yscale) ? [sx(x), sy(s.y[k])] : null,
   );
   if (s.line !== null) {
-    // A point that cannot be drawn (log of a non-positive value) breaks the line, as in matplotlib.
+    // A point that cannot be drawn (NaN, an infinity, log of a non-positive value) breaks the
+    // line, as in matplotlib.
     let d = "";
     let pen = false;
     for (const p of points) {
@@ -188,12 +237,13 @@ function seriesSvg(s: PlotSeries, sx: NumericScale, sy: NumericScale, a: PlotAxe
   if (s.marker !== null) {
     for (const p of points) if (p !== null) out.push(marker(s.marker, p[0], p[1], s.markerSize, s.color));
   }
+  out.push(...clippedMarks(s, sx, sy, a, width, height));
   return out.length === 0 ? [] : [el("g", { opacity: s.alpha === 1 ? null : s.alpha }, out)];
 }
 
 /** The legend of the labelled series, at the place of `box` that hides the least of the data
  * (the candidates of matplotlib's `loc='best'`, in its order). */
-function legendSvg(a: PlotAxes, box: Box, sx: NumericScale, sy: NumericScale): string[] {
+function legendSvg(a: NumericAxes, box: Box, sx: NumericScale, sy: NumericScale): string[] {
   const entries = a.series.filter((s) => s.label !== null);
   if (!a.legend || entries.length === 0) return [];
   const width = LEGEND.pad * 2 + LEGEND.handle + LEGEND.gap + Math.max(...entries.map((s) => textWidth(s.label ?? "")));
@@ -255,12 +305,13 @@ export function plotSvg(p: PlotPayload): string {
   const H = p.figsize[1] * 72;
   const cellW = W / p.gridCols;
   const cellH = H / p.gridRows;
+  const allAxes = p.axes.map(numericAxes);
   const shared = p.sharey
-    ? p.axes.find((a) => a.ylim !== null)?.ylim ??
-      autoLimits(p.axes.flatMap((a) => a.series.flatMap((s) => s.y)), p.axes[0].yscale)
+    ? allAxes.find((a) => a.ylim !== null)?.ylim ??
+      autoLimits(allAxes.flatMap((a) => a.series.flatMap((s) => s.y)), allAxes[0].yscale)
     : null;
   const body: string[] = [];
-  p.axes.forEach((a, index) => {
+  allAxes.forEach((a, index) => {
     const row = Math.floor(index / p.gridCols);
     const col = index % p.gridCols;
     const xlim = a.xlim ?? autoLimits(a.series.flatMap((s) => s.x), a.xscale);
@@ -284,7 +335,7 @@ export function plotSvg(p: PlotPayload): string {
     body.push(
       el("g", { transform: `translate(${num(box.x)} ${num(box.y)})` }, [
         el("clipPath", { id: clip }, [el("rect", { x: 0, y: 0, width: box.width, height: box.height })]),
-        el("g", { "clip-path": `url(#${clip})` }, a.series.flatMap((s) => seriesSvg(s, sx, sy, a))),
+        el("g", { "clip-path": `url(#${clip})` }, a.series.flatMap((s) => seriesSvg(s, sx, sy, a, box.width, box.height))),
       ]),
       frame(box),
       ...bottomTicks(box, numericTicks(sx, a.xscale, box.width, true), true),
@@ -295,7 +346,7 @@ export function plotSvg(p: PlotPayload): string {
     if (a.ylabel !== null) body.push(yLabel(box, a.ylabel, tickSpace + LABEL_PAD));
     if (a.title !== null) body.push(titleText(box, a.title));
   });
-  return svgDocument(W, H, body, plotSummary(p));
+  return figureDocument(W, H, body, plotSummary(p), p.note);
 }
 
 /** A one-line description of a plot payload (the `text/plain` of its bundle). */
@@ -306,9 +357,15 @@ export function plotSummary(p: PlotPayload): string {
     const parts = [...labelled];
     if (others > 0) parts.push(`${others} unlabelled series`);
     const points = a.series.reduce((n, s) => n + s.x.length, 0);
+    // A point is not finite when either coordinate is not.
+    const nonFinite = describeNonFinite(countNonFinite(a.series.flatMap((s) => s.x.map((x, k) => {
+      const [xv, yv] = [fromWireNumber(x), fromWireNumber(s.y[k])];
+      return Number.isFinite(xv) ? yv : xv;
+    }))));
     const axes = [a.xlabel !== null ? `x: ${a.xlabel}` : null, a.ylabel !== null ? `y: ${a.ylabel}` : null].filter(Boolean);
-    return `${parts.join(", ") || "no series"} (${points} points${axes.length > 0 ? "; " + axes.join(", ") : ""})`;
+    const counted = `${points} points${nonFinite !== "" ? `, not finite: ${nonFinite}` : ""}`;
+    return `${parts.join(", ") || "no series"} (${counted}${axes.length > 0 ? "; " + axes.join(", ") : ""})`;
   });
   const grid = p.axes.length > 1 ? `${p.gridRows}×${p.gridCols} panels: ` : "";
-  return `Plot ${grid}${panels.join(" | ")}`;
+  return `Plot ${grid}${panels.join(" | ")}${p.note !== undefined ? `. Note: ${p.note}` : ""}`;
 }

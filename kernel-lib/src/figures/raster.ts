@@ -7,7 +7,7 @@
 import * as deps from "../../generated/figure-deps";
 import { LEVELS } from "./colormap";
 
-/** One matrix, row-major: `values[i * width + j]`. */
+/** One matrix, row-major: `values[i * width + j]`; non-finite values are missing cells. */
 export interface Matrix {
   height: number;
   width: number;
@@ -21,7 +21,8 @@ export function quantize(v: number, min: number, max: number): number {
 }
 
 /** Area-weighted average of `m` onto `height × width` cells (each output cell averages the
- * input cells it covers, partial cells weighted by overlap). */
+ * finite input cells it covers, partial cells weighted by overlap). An output cell that is
+ * mostly (by area) made of missing cells is missing (NaN) itself. */
 export function resample(m: Matrix, height: number, width: number): Matrix {
   const rowWeights = overlaps(m.height, height);
   const colWeights = overlaps(m.width, width);
@@ -29,14 +30,20 @@ export function resample(m: Matrix, height: number, width: number): Matrix {
   for (let r = 0; r < height; r++) {
     for (let c = 0; c < width; c++) {
       let sum = 0;
-      let total = 0;
+      let finite = 0;
+      let missing = 0;
       for (const [i, wi] of rowWeights[r]) {
         for (const [j, wj] of colWeights[c]) {
-          sum += m.values[i * m.width + j] * wi * wj;
-          total += wi * wj;
+          const v = m.values[i * m.width + j];
+          if (Number.isFinite(v)) {
+            sum += v * wi * wj;
+            finite += wi * wj;
+          } else {
+            missing += wi * wj;
+          }
         }
       }
-      out[r * width + c] = sum / total;
+      out[r * width + c] = missing > finite ? Number.NaN : sum / finite;
     }
   }
   return { height, width, values: out };
@@ -70,10 +77,31 @@ export interface Raster {
   width: number;
   height: number;
   png: Uint8Array;
+  /** Same size, drawn over `png`: the missing (non-finite) cells hatched, the rest transparent;
+   * null when no cell is missing. */
+  missingPng: Uint8Array | null;
+}
+
+/** The "missing" style of non-finite cells: grey hatching, unlike any colour of a colour map. */
+export const MISSING_STYLE = { background: [224, 224, 224], hatch: [128, 128, 128], period: 4 } as const;
+
+/** The hatch overlay of the missing pixels (`missing[k]` = 1), or null when there are none. */
+function missingOverlay(missing: Uint8Array, width: number, height: number): Uint8Array | null {
+  if (!missing.includes(1)) return null;
+  const data = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const k = y * width + x;
+      // Palette: 0 transparent, 1 background, 2 hatch line (diagonals going up to the right).
+      if (missing[k] === 1) data[k] = (x + y) % MISSING_STYLE.period === 0 ? 2 : 1;
+    }
+  }
+  const palette = [[0, 0, 0, 0], [...MISSING_STYLE.background, 255], [...MISSING_STYLE.hatch, 255]];
+  return deps.encodePng({ width, height, data, depth: 8, channels: 1, palette }, { zlib: { level: 9 } });
 }
 
 /** The matrix as a PNG: averaged down to `maxPixels` per side if larger, cells replicated up to
- * fill about `maxPixels` if smaller. */
+ * fill about `maxPixels` if smaller. Missing cells get the hatch of `missingPng`. */
 export function rasterize(m: Matrix, options: RasterOptions): Raster {
   const { colorRange, palette } = options;
   const maxPixels = Math.max(1, Math.floor(options.maxPixels));
@@ -84,16 +112,23 @@ export function rasterize(m: Matrix, options: RasterOptions): Raster {
   const width = fitted.width * repeat;
   const height = fitted.height * repeat;
   const data = new Uint8Array(width * height);
+  const missing = new Uint8Array(width * height);
   for (let i = 0; i < fitted.height; i++) {
     const row = new Uint8Array(width);
+    const rowMissing = new Uint8Array(width);
     for (let j = 0; j < fitted.width; j++) {
-      row.fill(quantize(fitted.values[i * fitted.width + j], colorRange[0], colorRange[1]), j * repeat, (j + 1) * repeat);
+      const v = fitted.values[i * fitted.width + j];
+      if (Number.isFinite(v)) row.fill(quantize(v, colorRange[0], colorRange[1]), j * repeat, (j + 1) * repeat);
+      else rowMissing.fill(1, j * repeat, (j + 1) * repeat);
     }
-    for (let r = 0; r < repeat; r++) data.set(row, (i * repeat + r) * width);
+    for (let r = 0; r < repeat; r++) {
+      data.set(row, (i * repeat + r) * width);
+      missing.set(rowMissing, (i * repeat + r) * width);
+    }
   }
   // Level 9: the raster is the bulk of a large figure's SVG; it is encoded once per figure.
   const png = deps.encodePng({ width, height, data, depth: 8, channels: 1, palette }, { zlib: { level: 9 } });
-  return { width, height, png };
+  return { width, height, png, missingPng: missingOverlay(missing, width, height) };
 }
 
 /** Base64 of `bytes`, with the global `btoa` that Node and Deno both have. */

@@ -83,3 +83,41 @@ export function svgDocument(widthPt: number, heightPt: number, body: string[], t
 export function textWidth(s: string, size = FONT.size): number {
   return s.length * size * 0.6;
 }
+
+/** `s` broken at spaces into lines of at most `width` points (a word longer than that stays whole). */
+export function wrapText(s: string, width: number, size = FONT.size): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of s.split(/\s+/).filter((w) => w !== "")) {
+    const candidate = line === "" ? word : `${line} ${word}`;
+    if (line !== "" && textWidth(candidate, size) > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = candidate;
+    }
+  }
+  if (line !== "") lines.push(line);
+  return lines;
+}
+
+/** Colour of a figure's note (a payload's `note`): matplotlib's C3 red, readable on white. */
+const NOTE_COLOR = "#d62728";
+
+/**
+ * A figure's note as lines under the figure, `top` points from the top; returns the SVG and the
+ * height it takes (0 without a note).
+ */
+export function noteBlock(note: string | undefined, width: number, top: number): { svg: string[]; height: number } {
+  if (note === undefined || note === "") return { svg: [], height: 0 };
+  const lineHeight = FONT.size * 1.3;
+  const lines = wrapText(note, width - 12);
+  const svg = lines.map((line, k) => text(line, { x: 6, y: top + 4 + (k + 0.8) * lineHeight, fill: NOTE_COLOR }));
+  return { svg, height: lines.length * lineHeight + 8 };
+}
+
+/** The root `<svg>` of a figure `height` points high, with its note (if any) added below. */
+export function figureDocument(width: number, height: number, body: string[], title: string, note: string | undefined): string {
+  const block = noteBlock(note, width, height);
+  return svgDocument(width, height + block.height, [...body, ...block.svg], title);
+}

@@ -7,3 +7,5 @@ export { DotProductAttention, AdditiveAttention } from "./attention";
 export { MultiHeadAttention } from "./multi-head-attention";
 export { PositionalEncoding } from "./positional-encoding";
 export { PositionWiseFFN, AddNorm } from "./transformer-blocks";
+export { Embedding } from "./embedding";
+export { GRU, LSTM, RecurrentLayer, type RecurrentParameterValues } from "./rnn";

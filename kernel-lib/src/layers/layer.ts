@@ -70,6 +70,22 @@ export abstract class Layer {
     return [...seen];
   }
 
+  /**
+   * Calls `fn` on every layer below this one and then on this one, children first, each once
+   * (PyTorch's `nn.Module.apply(fn)`, e.g. `apply(initSeq2seq)` in section 10.7); returns the layer.
+   */
+  apply(fn: (layer: Layer) => void): this {
+    const visited = new Set<Layer>();
+    const visit = (layer: Layer): void => {
+      if (visited.has(layer)) return;
+      visited.add(layer);
+      for (const child of layer.children()) visit(child);
+      fn(layer);
+    };
+    visit(this);
+    return this;
+  }
+
   /** Training mode for this layer and its children (`nn.Module.train()`); returns the layer. */
   train(): this {
     this.setTraining(true);

@@ -3,26 +3,15 @@
  * by the first forward.
  */
 import { tf } from "../tf";
-import { describe, expectInteger, expectMinRank, fail, formatShape, nestedShape } from "../ops/check";
+import { describe, expectInteger, expectMinRank, fail, formatShape } from "../ops/check";
 import { uniform } from "../ops/random";
 import { Layer, parameter } from "./layer";
+import { toFloatTensor } from "./weights";
 
 /** Options of `LazyLinear` (section 6.4): `bias`, as `nn.LazyLinear(out, bias=...)`. */
 export interface LazyLinearOptions {
   /** Add a learnable bias (default true, as PyTorch). */
   bias?: boolean;
-}
-
-/** A weight or bias given as a tensor or nested arrays, read as float32. */
-function toFloatTensor(fn: string, arg: string, value: unknown, rank: number, dims: string): tf.Tensor {
-  if (value instanceof tf.Tensor) {
-    if (value.isDisposed) fail(fn, arg, "a live tensor", "a disposed tensor");
-    if (value.rank !== rank) fail(fn, arg, `${rank}-D ${dims}`, `shape ${formatShape(value.shape)}`);
-    return value.dtype === "float32" ? value.clone() : value.cast("float32");
-  }
-  const shape = nestedShape(value);
-  if (shape === null || shape.length !== rank) fail(fn, arg, `${rank}-D ${dims}`, describe(value));
-  return tf.tensor(value as number[], shape, "float32");
 }
 
 /**

@@ -2,5 +2,21 @@
 export { D2lArgumentError, checkShape, checkLen } from "./check";
 export { seed, nextSeed, rand, randn, normal, arange } from "./random";
 export { AttentionMask, causalMask, paddingMask, type ValidLens } from "./masks";
-export { maskedSoftmax } from "./masked-softmax";
+export { maskedSoftmax, type MaskedSoftmaxOptions } from "./masked-softmax";
 export { useBackend, type BackendName } from "./backend";
+export { crossEntropy, type CrossEntropyReduction } from "./cross-entropy";
+export {
+  gruLayer,
+  lstmLayer,
+  gruLayerHost,
+  lstmLayerHost,
+  setRecurrentKernels,
+  getRecurrentKernels,
+  type GruLayerWeights,
+  type LstmLayerWeights,
+  type GruLayerResult,
+  type LstmLayerResult,
+  type GruLayerKernel,
+  type LstmLayerKernel,
+  type RecurrentKernels,
+} from "./recurrent";

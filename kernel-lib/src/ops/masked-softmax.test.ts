@@ -168,3 +168,34 @@ describe("maskedSoftmax (section 11.3)", () => {
     X.dispose();
   });
 });
+
+describe("the book's -1e6 mask value and the maskValue option (issue 12)", () => {
+  const run = (x: number[][][], lens: number[] | null, options?: { maskValue?: number }) =>
+    tf.tidy(() => Array.from(maskedSoftmax(tf.tensor3d(x), lens, options).dataSync()));
+
+  it("follows the book: valid scores below -1e6 hand the weight to the padding", () => {
+    expect(run([[[-2e6, -2e6, 0, 0]]], [2])).toEqual([0, 0, 0.5, 0.5]);
+    // At the mask value itself, valid and masked keys share the weight.
+    expect(run([[[-1e6, -1e6, 0, 0]]], [2]).map((v) => Number(v.toFixed(6)))).toEqual([0.25, 0.25, 0.25, 0.25]);
+  });
+
+  it("masks exactly with maskValue -Infinity; a row without a valid key stays uniform", () => {
+    expect(run([[[-2e6, -2e6, 0, 0]]], [2], { maskValue: -Infinity })).toEqual([0.5, 0.5, 0, 0]);
+    expect(run([[[-2e6, -3e6, 7, 0]]], [0], { maskValue: -Infinity })).toEqual([0.25, 0.25, 0.25, 0.25]);
+    expect(run([[[1, 2, 3]]], null, { maskValue: -Infinity })).toEqual(run([[[1, 2, 3]]], null));
+  });
+
+  it("takes the gradient through the masked entries as zero with any mask value", () => {
+    const g = tf.tidy(() =>
+      Array.from(tf.grad((x: tf.Tensor) => maskedSoftmax(x, [2], { maskValue: -50 }).mul(tf.tensor3d([[[1, 2, 3]]])).sum())(tf.tensor3d([[[0.5, -0.5, 9]]])).dataSync()),
+    );
+    expect(g[2]).toBe(0);
+    expect(g[0]).toBeCloseTo(-g[1], 6);
+  });
+
+  it("refuses a mask value that is NaN, +Infinity or not a number", () => {
+    for (const bad of [Number.NaN, Infinity, "-1e6"]) {
+      expect(() => run([[[1, 2]]], [1], { maskValue: bad as number })).toThrow(/maskedSoftmax: options\.maskValue must be a number/);
+    }
+  });
+});

@@ -16,24 +16,33 @@ export const MASK_VALUE = -1e6;
 
 /**
  * Forward on the host: for each of `rows` rows of `cols` scores, replaces the scores whose keep
- * flag is 0 by MASK_VALUE and returns the softmax of the row. `keep === null` masks nothing.
- * Must not modify `x`.
+ * flag is 0 by `maskValue` (the book's MASK_VALUE by default) and returns the softmax of the
+ * row. `keep === null` masks nothing. A row with no kept score is uniform (as the book's valid
+ * length 0 gives), whatever `maskValue`. Must not modify `x`.
  */
 export function maskedSoftmaxForward(
   x: Float32Array,
   rows: number,
   cols: number,
   keep: Uint8Array | null,
+  maskValue: number = MASK_VALUE,
 ): Float32Array {
   const y = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     const start = r * cols;
     const end = start + cols;
     let max = -Infinity;
+    let kept = 0;
     for (let i = start; i < end; i++) {
-      const z = keep === null || keep[i] !== 0 ? x[i] : MASK_VALUE;
+      const isKept = keep === null || keep[i] !== 0;
+      const z = isKept ? x[i] : maskValue;
+      kept += isKept ? 1 : 0;
       y[i] = z;
       if (z > max) max = z;
+    }
+    if (kept === 0) {
+      y.fill(1 / cols, start, end);
+      continue;
     }
     let sum = 0;
     for (let i = start; i < end; i++) {
@@ -84,13 +93,16 @@ export interface MaskedSoftmaxKernels {
   backward(y: tf.Tensor3D, dy: tf.Tensor3D, lens: ResolvedValidLens): tf.Tensor3D;
 }
 
+/** The forward's host loop: values copied out of tfjs, masked with `maskValue` and normalised. */
+function hostForward(x: tf.Tensor3D, lens: ResolvedValidLens, maskValue: number): tf.Tensor3D {
+  const [batch, queries, keys] = x.shape;
+  const keep = buildKeepMask(x.shape, lens);
+  return tf.tensor3d(maskedSoftmaxForward(x.dataSync() as Float32Array, batch * queries, keys, keep, maskValue), x.shape, "float32");
+}
+
 /** The host loops: values copied out of tfjs, masked and normalised in TypeScript. */
 export const hostMaskedSoftmaxKernels: MaskedSoftmaxKernels = {
-  forward(x, lens) {
-    const [batch, queries, keys] = x.shape;
-    const keep = buildKeepMask(x.shape, lens);
-    return tf.tensor3d(maskedSoftmaxForward(x.dataSync() as Float32Array, batch * queries, keys, keep), x.shape, "float32");
-  },
+  forward: (x, lens) => hostForward(x, lens, MASK_VALUE),
   backward(y, dy, lens) {
     const [batch, queries, keys] = y.shape;
     const keep = buildKeepMask(y.shape, lens);
@@ -173,24 +185,55 @@ export function buildKeepMask(xShape: readonly number[], resolved: ResolvedValid
   return keep;
 }
 
+/** Options of `maskedSoftmax`. */
+export interface MaskedSoftmaxOptions {
+  /**
+   * What masked scores become before the softmax: the book's `-1e6` by default. `-Infinity`
+   * masks exactly, whatever the scores (see `maskedSoftmax`). Any number but NaN and +Infinity.
+   */
+  maskValue?: number;
+}
+
+/** The checked `maskValue` of `options`. */
+function maskValueOf(fn: string, options: MaskedSoftmaxOptions | undefined): number {
+  const value = options?.maskValue ?? MASK_VALUE;
+  if (typeof value !== "number" || Number.isNaN(value) || value === Infinity) {
+    fail(fn, "options.maskValue", "a number, e.g. the book's -1e6 (default) or -Infinity for exact masking", describe(value));
+  }
+  return value;
+}
+
 /**
  * The book's `masked_softmax(X, valid_lens)` (section 11.3): softmax over the last axis of
  * `X` `(batch, queries, keys)`, where scores at or past the valid length are replaced by -1e6
  * first. `validLens`: absent → plain softmax; `(batch)` → one length per example; `(batch,
  * queries)` → one per query; or an `AttentionMask`. A valid length of 0 gives a uniform row,
  * lengths past `keys` mask nothing. `X` is not modified. Differentiable with respect to `X`.
+ *
+ * **The book's −1e6 is a limit, kept here for parity.** A masked score becomes −1e6, not −∞, so
+ * masking is exact only while the valid scores are well above −1e6 (in float32, more than about
+ * 100 above it). When every valid score of a row is that low, the padding takes the weight:
+ * `maskedSoftmax([[[-2e6, -2e6, 0, 0]]], [2])` gives `[0, 0, 0.5, 0.5]`, as the book's code
+ * does. Pass `{ maskValue: -Infinity }` to mask exactly whatever the scores: the same call then
+ * gives `[0.5, 0.5, 0, 0]`. A row without any valid key stays uniform either way, as with length 0.
+ * @throws D2lArgumentError naming `X`, `validLens` or `options.maskValue` and what was expected
  */
-export function maskedSoftmax(X: tf.Tensor, validLens?: ValidLens | null): tf.Tensor3D {
+export function maskedSoftmax(X: tf.Tensor, validLens?: ValidLens | null, options?: MaskedSoftmaxOptions): tf.Tensor3D {
   const x = expectRank("maskedSoftmax", "X", X, 3, "(batch, queries, keys)") as tf.Tensor3D;
-  return maskedSoftmaxResolved(x, resolveValidLens("maskedSoftmax", x.shape, validLens));
+  const maskValue = maskValueOf("maskedSoftmax", options);
+  return maskedSoftmaxResolved(x, resolveValidLens("maskedSoftmax", x.shape, validLens), maskValue);
 }
 
-/** The masked softmax for lengths already checked by `resolveValidLens` (used by the layers). */
-export function maskedSoftmaxResolved(x: tf.Tensor3D, resolved: ResolvedValidLens): tf.Tensor3D {
+/**
+ * The masked softmax for lengths already checked by `resolveValidLens` (used by the layers).
+ * A `maskValue` other than the book's runs the plain TypeScript forward (the replaceable
+ * kernels implement the book's value only).
+ */
+export function maskedSoftmaxResolved(x: tf.Tensor3D, resolved: ResolvedValidLens, maskValue: number = MASK_VALUE): tf.Tensor3D {
   // customGrad's callback receives (...inputs, save); this op has one input.
   const op = tf.customGrad(((input: tf.Tensor3D, save: tf.GradSaveFunc) => {
     const used = kernels; // forward and backward of one call come from the same pair
-    const y = used.forward(input, resolved);
+    const y = maskValue === MASK_VALUE ? used.forward(input, resolved) : hostForward(input, resolved, maskValue);
     save([y]);
     return {
       value: y,

@@ -81,7 +81,7 @@ export class Module extends Layer {
   }
 
   /** Inputs and target of a batch, checked. */
-  private split(fn: string, batch: Batch): { inputs: tf.Tensor[]; target: tf.Tensor } {
+  protected splitBatch(fn: string, batch: Batch): { inputs: tf.Tensor[]; target: tf.Tensor } {
     if (!Array.isArray(batch) || batch.length < 2) {
       fail(`${this.constructor.name}.${fn}`, "batch", "an array of at least 2 tensors (inputs..., target)",
         Array.isArray(batch) ? `an array of ${batch.length}` : describe(batch));
@@ -91,7 +91,7 @@ export class Module extends Layer {
 
   /** Section 3.2: the loss on one training batch, plotted as `train_loss`; returns the scalar. */
   trainingStep(batch: Batch): tf.Scalar {
-    const { inputs, target } = this.split("trainingStep", batch);
+    const { inputs, target } = this.splitBatch("trainingStep", batch);
     const l = this.loss(this.forward(...inputs), target);
     this.plot("loss", l, true);
     return l;
@@ -99,7 +99,7 @@ export class Module extends Layer {
 
   /** Section 3.2: the loss on one validation batch, plotted as `val_loss`. */
   validationStep(batch: Batch): void {
-    const { inputs, target } = this.split("validationStep", batch);
+    const { inputs, target } = this.splitBatch("validationStep", batch);
     tf.tidy(() => {
       const l = this.loss(this.forward(...inputs), target);
       this.plot("loss", l, false);

@@ -96,10 +96,21 @@ export class ProgressBoard {
   lastBundle: MimeBundle | null = null;
   private displayId: string | null = null;
 
+  /** A note shown with the curves (e.g. set by `Trainer.fit` when training stopped on an error), or null. */
+  note: string | null = null;
+
+  /** Sets `note` and redraws the figure in place if it is already shown. */
+  annotate(note: string | null): void {
+    this.note = note;
+    if (this.display && this.displayId !== null) this.render();
+  }
+
   /**
    * The curves as a plot bundle: one line per label, in order of first use, with the board's
-   * line styles and colours (labels beyond them are not drawn, as in the book). Points whose
-   * value cannot be drawn (NaN, Infinity, a non-positive value on a log axis) are left out.
+   * line styles and colours (labels beyond them are not drawn, as in the book). Every point
+   * travels, as `plot` draws it: NaN breaks the line (a loss that went NaN shows as the curve
+   * ending there), ±Infinity is marked at the panel's edge, and a non-positive value on a log
+   * axis breaks the line; the text summary counts the points that are not finite.
    */
   bundle(): MimeBundle {
     const labels = [...this.data.keys()].slice(0, Math.min(this.ls.length, this.colors.length));
@@ -108,12 +119,12 @@ export class ProgressBoard {
       if (line === null) throw new D2lArgumentError(`ProgressBoard: ls[${k}] must be one of - -- -. :; got ${JSON.stringify(this.ls[k])}`);
       const color = parseColor(this.colors[k]);
       if (color === null) throw new D2lArgumentError(`ProgressBoard: colors[${k}] must be a colour such as C0 or #1f77b4; got ${JSON.stringify(this.colors[k])}`);
-      const ok = (v: number, scale: Scale) => Number.isFinite(v) && (scale === "linear" || v > 0);
-      const points = (this.data.get(label) ?? []).filter((p) => ok(p.x, this.xscale) && ok(p.y, this.yscale));
+      const points = this.data.get(label) ?? [];
       return { x: points.map((p) => p.x), y: points.map((p) => p.y), label, color, line, marker: null };
     });
     const payload = plotPayload({
       figsize: this.figsize,
+      ...(this.note === null ? {} : { note: this.note }),
       axes: [{
         series,
         xlabel: this.xlabel,

@@ -5,7 +5,7 @@ import { seed } from "../ops/random";
 import { DataModule } from "./data-module";
 import { Module } from "./module";
 import { TensorLoader } from "./tensor-loader";
-import { Trainer } from "./trainer";
+import { Trainer, TrainingRun } from "./trainer";
 
 /** y = X·[2, -3] + 1 (+ noise-free), nTrain training and nVal validation examples. */
 class LinearData extends DataModule {
@@ -256,5 +256,43 @@ describe("Trainer (section 3.2)", () => {
       "Trainer.fit: data must be a d2l.DataModule; got object",
     );
     data.x.dispose();
+  });
+});
+
+describe("Trainer.fit when training fails (issue 12)", () => {
+  /** Linear regression whose loss throws at its `failAt`-th call. */
+  class FailsAt extends LinearRegression {
+    calls = 0;
+    constructor(readonly failAt: number) {
+      super(0.1);
+    }
+    override loss(yHat: tf.Tensor, y: tf.Tensor): tf.Scalar {
+      if (++this.calls === this.failAt) throw new RangeError(`loss failed at call ${this.failAt}`);
+      return super.loss(yHat, y);
+    }
+  }
+
+  it("rejects with the error and writes where training stopped on the model's board", async () => {
+    const data = new LinearData(20, 0, 5); // 4 batches per epoch
+    const model = new FailsAt(7);
+    const run = new Trainer({ maxEpochs: 3 }).fit(model, data);
+    expect(run).toBeInstanceOf(TrainingRun);
+    await expect(run).rejects.toThrow("loss failed at call 7");
+    expect(model.board.note).toBe("Training stopped at epoch 2 of 3 (training batch 3 of 4): RangeError: loss failed at call 7");
+    data.dispose();
+  });
+
+  it("knows whether anyone awaited it; promises derived from it are plain", async () => {
+    const data = new LinearData(10, 0, 5);
+    const run = new Trainer({ maxEpochs: 1 }).fit(new LinearRegression(0.1), data);
+    expect(run.observed).toBe(false);
+    const derived = run.then(() => "done");
+    expect(run.observed).toBe(true);
+    expect(derived).not.toBeInstanceOf(TrainingRun);
+    expect(await derived).toBe("done");
+    const awaited = new Trainer({ maxEpochs: 1 }).fit(new LinearRegression(0.1), data);
+    await awaited;
+    expect(awaited.observed).toBe(true);
+    data.dispose();
   });
 });

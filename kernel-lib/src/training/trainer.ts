@@ -5,9 +5,9 @@
 import { tf } from "../tf";
 import { describe, expectInteger, fail } from "../ops/check";
 import { DataModule } from "./data-module";
-import { displaysSettled } from "../kernel";
+import { displaysSettled, lateErrorWriter } from "../kernel";
 import { Module } from "./module";
-import type { Optimizer } from "./sgd";
+import type { Optimizer } from "./optimizer";
 import { TensorLoader, type Batch, type DataLoader } from "./tensor-loader";
 
 /** Options of `Trainer` (section 3.2). */
@@ -48,6 +48,37 @@ function firstBatchOf(loader: DataLoader): Batch | null {
 }
 
 /**
+ * What `Trainer.fit` returns: a promise of the end of training. Awaiting it (or attaching
+ * `.then`/`.catch`) observes it; training that fails while nothing observes it reports its
+ * error itself (see `Trainer.fit`). Promises derived from it are plain promises.
+ */
+export class TrainingRun extends Promise<void> {
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
+
+  #observed = false;
+
+  /** Whether anyone has awaited this run or attached a handler to it. */
+  get observed(): boolean {
+    return this.#observed;
+  }
+
+  override then<A = void, B = never>(
+    onFulfilled?: ((value: void) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    this.#observed = true;
+    return super.then(onFulfilled, onRejected);
+  }
+}
+
+/** One line for an error: its name and message (the stack goes to the report only). */
+function errorLine(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/**
  * Section 3.2: the book's `d2l.Trainer(max_epochs, gradient_clip_val)`.
  * `await trainer.fit(model, data)` runs `maxEpochs` epochs; each training batch is one gradient
  * step (gradients by autograd, `tf.variableGrads`), then the validation batches are evaluated
@@ -71,6 +102,8 @@ export class Trainer {
   trainDataloader: DataLoader | null = null;
   valDataloader: DataLoader | null = null;
   private lastYield = 0;
+  /** Where training is: the batch now running (1-based within its epoch) and its kind. */
+  private step: { phase: "training" | "validation"; batch: number } | null = null;
 
   constructor({ maxEpochs, gradientClipVal = 0 }: TrainerOptions) {
     this.maxEpochs = expectInteger("Trainer", "maxEpochs", maxEpochs, 1);
@@ -103,9 +136,49 @@ export class Trainer {
 
   /**
    * Section 3.2: trains `model` on `data` for `maxEpochs` epochs. Resolves when done; yields to
-   * the event loop at least once per epoch so that live figures update meanwhile.
+   * the event loop at least once per epoch so that live figures update meanwhile. Write
+   * `await trainer.fit(model, data)`: an error in training then surfaces in that cell.
+   *
+   * If training fails, the model's live board (if shown) says so ("Training stopped at epoch …"),
+   * and the returned promise rejects with the error. When nothing awaits it (an un-awaited
+   * `trainer.fit(...)` in a notebook), tslab would only print the rejection to whichever cell ran
+   * last, where it is easily lost; so in tslab the error is then reported on the stderr of the
+   * cell that started training and of the kernel itself, and the kernel carries on.
    */
-  async fit(model: Module, data: DataModule): Promise<void> {
+  fit(model: Module, data: DataModule): TrainingRun {
+    const lateErrors = lateErrorWriter();
+    let settle!: { resolve: () => void; reject: (error: unknown) => void };
+    const run = new TrainingRun((resolve, reject) => (settle = { resolve, reject }));
+    this.train(model, data).then(settle.resolve, (error: unknown) => {
+      const where = this.stoppedWhere();
+      if (model instanceof Module) model.board.annotate(`Training stopped ${where}: ${errorLine(error)}`);
+      settle.reject(error);
+      if (lateErrors === null) return;
+      // Handled here, so tslab does not print it to an unrelated cell; reported below instead,
+      // unless whoever started training awaits it (then the error surfaces there).
+      Promise.prototype.then.call(run, undefined, () => undefined);
+      setTimeout(() => {
+        if (run.observed) return;
+        const detail = error instanceof Error && error.stack ? error.stack : errorLine(error);
+        lateErrors(
+          `d2l-ts: training stopped ${where}, and nothing awaited trainer.fit(...) to receive the error:\n${detail}\n` +
+            "(write `await trainer.fit(model, data)` to get training errors in the cell that trains)\n",
+        );
+      }, 0);
+    });
+    return run;
+  }
+
+  /** Where training stopped, for messages: `at epoch 2 of 5 (training batch 3 of 10)`. */
+  private stoppedWhere(): string {
+    if (this.step === null) return "before the first batch";
+    const of = this.step.phase === "training" ? this.numTrainBatches : this.numValBatches;
+    return `at epoch ${this.epoch + 1} of ${this.maxEpochs} (${this.step.phase} batch ${this.step.batch} of ${of})`;
+  }
+
+  /** The body of `fit`. */
+  private async train(model: Module, data: DataModule): Promise<void> {
+    this.step = null;
     if (!(model instanceof Module)) fail("Trainer.fit", "model", "a d2l.Module", describe(model));
     if (!(data instanceof DataModule)) fail("Trainer.fit", "data", "a d2l.DataModule", describe(data));
     this.prepareData(data);
@@ -183,7 +256,9 @@ export class Trainer {
       throw new Error("Trainer.fitEpoch: call fit(model, data), which prepares the model, data and optimizer");
     }
     model.train();
+    let batch = 0;
     for (const rawBatch of trainLoader) {
+      this.step = { phase: "training", batch: ++batch };
       try {
         this.trainStep(model, optim, this.prepareBatch(rawBatch));
       } finally {
@@ -194,7 +269,9 @@ export class Trainer {
     }
     if (this.valDataloader !== null) {
       model.eval();
+      batch = 0;
       for (const rawBatch of this.valDataloader) {
+        this.step = { phase: "validation", batch: ++batch };
         try {
           model.validationStep(this.prepareBatch(rawBatch));
         } finally {
