@@ -19,6 +19,13 @@ type Tensor = d2l.tf.Tensor;
 
 interface Row {
   id: string;
+  vocab?: number;
+  pad?: number;
+  embed?: number;
+  layers?: number;
+  dropout?: number;
+  steps?: number;
+  clip?: number;
   batch?: number;
   queries?: number;
   keys?: number;
@@ -30,8 +37,6 @@ interface Row {
   batchSize?: number;
   ffnHiddens?: number;
   blocks?: number;
-  dropout?: number;
-  clip?: number;
   epochs?: number;
   lr?: number;
 }
@@ -46,13 +51,50 @@ function validLens(batch: number, keys: number): Tensor {
   return tf.tensor1d(Array.from({ length: batch }, (_, b) => 1 + ((37 * b) % keys)), "int32");
 }
 
-/** Runs `f` in a tidy scope and waits for every tensor it returns (tfjs computes eagerly). */
+/** Runs `f` in a tidy scope and frees what it returns (tfjs's CPU backend computes eagerly). */
 function settle(f: () => Tensor | Tensor[]): void {
-  const out = tf.tidy(f);
-  for (const t of Array.isArray(out) ? out : [out]) {
-    t.dataSync();
-    t.dispose();
-  }
+  tf.dispose(tf.tidy(f));
+}
+
+/** The synthetic batch of bench/torch_rows.py's translation_batch: (src, tgt input, src valid lengths, label). */
+function translationBatch(row: Required<Row>): Tensor[] {
+  const { batch: b, steps: n, vocab, pad } = row;
+  const ids = (shift: number) => {
+    const out = new Int32Array(b * n);
+    for (let i = 0; i < b; i++) {
+      const length = 1 + ((37 * i) % n);
+      for (let t = 0; t < n; t++) {
+        const token = (7 * (i * n + t) + 3 + shift) % vocab;
+        out[i * n + t] = t < length ? (token !== pad ? token : pad + 1) : pad;
+      }
+    }
+    return tf.tensor2d(out, [b, n], "int32");
+  };
+  const validLen = tf.tensor1d(Array.from({ length: b }, (_, i) => 1 + ((37 * i) % n)), "int32");
+  return [ids(0), ids(1), validLen, ids(2)];
+}
+
+/** One step of the book's Trainer.fit_epoch (section 3.2 with 9.5's clipping) on `batch`. */
+function trainingStep(model: d2l.Module, batch: Tensor[], clip: number): Workload {
+  const trainer = new d2l.Trainer({ maxEpochs: 1, gradientClipVal: clip });
+  trainer.prepareModel(model);
+  trainer.numTrainBatches = 1;
+  model.board.display = false;
+  model.eval();
+  settle(() => model.forward(...batch.slice(0, -1))); // creates the lazy parameters
+  model.train();
+  const optim = model.configureOptimizers();
+  const params = model.parameters();
+  return {
+    run() {
+      const { value, grads } = tf.variableGrads(() => model.trainingStep(batch), params);
+      value.dispose();
+      const clipped = trainer.clipGradients(clip, grads);
+      optim.zeroGrad();
+      optim.step(clipped);
+      tf.dispose(Object.values(clipped));
+    },
+  };
 }
 
 function workload(row: Row): Workload {
@@ -114,6 +156,19 @@ function workload(row: Row): Workload {
       return seq2seqEpoch(row as unknown as Seq2SeqEpochRow);
     case "transformer_epoch":
       return transformerEpoch(row as Required<Row>);
+    case "seq2seq_attention_step": {
+      const r = row as Required<Row>;
+      const encoder = new d2l.Seq2SeqEncoder(r.vocab, r.embed, r.hiddens, r.layers, r.dropout);
+      const decoder = new d2l.Seq2SeqAttentionDecoder(r.vocab, r.embed, r.hiddens, r.layers, r.dropout);
+      return trainingStep(new d2l.Seq2Seq(encoder, decoder, r.pad, r.lr), translationBatch(r), r.clip);
+    }
+    case "transformer_step": {
+      const r = row as Required<Row>;
+      const sizes = [r.hiddens, r.ffnHiddens, r.heads, r.blocks, r.dropout] as const;
+      const encoder = new d2l.TransformerEncoder(r.vocab, ...sizes);
+      const decoder = new d2l.TransformerDecoder(r.vocab, ...sizes);
+      return trainingStep(new d2l.Seq2Seq(encoder, decoder, r.pad, r.lr), translationBatch(r), r.clip);
+    }
     default:
       throw new Error(`d2l_rows: unknown row "${row.id}"`);
   }
@@ -143,6 +198,10 @@ function parameterWorkload(backward: boolean, forward: () => Tensor): Workload {
   };
 }
 
+/** The longest warm-up: runs, and milliseconds after which no further warm-up run starts. */
+const WARM_UP_RUNS = 20;
+const WARM_UP_MS = 2000;
+
 async function main(): Promise<void> {
   const [id, mode, repeatsArg, maxSecondsArg] = process.argv.slice(2);
   if (mode !== "fast" && mode !== "reference") throw new Error(`d2l_rows: mode must be fast or reference; got ${mode}`);
@@ -157,7 +216,9 @@ async function main(): Promise<void> {
   d2l.seed(0);
   const work = workload(row);
 
-  // One warm-up run; when it alone takes a large part of the budget it is the only sample.
+  // Warm-up: one run, more while they are short (up to 20 runs or 2 s, so that a few-millisecond
+  // row is timed with V8's optimised code, as torch_rows.py does likewise); when the first run
+  // alone takes a large part of the budget it is the only sample.
   const times: number[] = [];
   let start = performance.now();
   await work.run();
@@ -168,6 +229,11 @@ async function main(): Promise<void> {
     warmUp = false;
   }
   let spent = first;
+  for (let extra = 1; warmUp && extra < WARM_UP_RUNS && spent < WARM_UP_MS; extra++) {
+    start = performance.now();
+    await work.run();
+    spent += performance.now() - start;
+  }
   while (warmUp && times.length < repeats && (times.length === 0 || spent + times[0] < maxMs)) {
     start = performance.now();
     await work.run();

@@ -2,15 +2,20 @@
 // `npm run bench`: d2l-ts against the book's PyTorch code, side by side, in one invocation.
 //
 // For every row of bench/rows.json it runs, each in a fresh process (so peak memory is the row's):
-//   torch      the book's PyTorch code (reference/book_torch.py) with Debian's python3-torch
+//   torch      the book's PyTorch code (reference/book_torch.py) with Debian's python3-torch at
+//              its default thread count
+//   torch_all  the same with torch.set_num_threads(<cores>)
 //   reference  d2l-ts on tfjs's own CPU kernels       (d2l.useFastKernels(false))
 //   fast       d2l-ts on its fast kernels (the default: WebAssembly SIMD + worker threads)
-// then the end-to-end execution of notebooks (ours with tslab, the book's 11.3 with ipykernel).
-// It prints medians after a warm-up run, peak RSS and the ratios d2l-ts / torch, and writes
-// everything as JSON. A benchmark, not a test: it never fails on speed.
+// then the single ops of bench/ops.json (one process per column), then the end-to-end execution
+// of notebooks (ours with tslab, the book's 11.2 and 11.3 with ipykernel). It prints medians after
+// a warm-up run, peak RSS and the ratios d2l-ts / torch at its best (the faster of the two torch
+// columns, per row), and writes everything as JSON. A benchmark, not a test: it never fails on
+// speed.
 //
-//   npm run bench -- [--rows id,id] [--repeats N] [--max-seconds S] [--no-notebooks]
-//                    [--notebooks-only] [--no-build] [--out FILE] [--update-docs]
+//   npm run bench -- [--rows id,id] [--ops id,id] [--repeats N] [--max-seconds S] [--no-ops]
+//                    [--no-notebooks] [--notebooks-only] [--no-build] [--out FILE] [--update-docs]
+// --rows / --ops select rows / ops (--rows alone skips the ops, --ops alone skips the rows);
 // --notebooks-only re-times the notebooks and keeps the rows of the existing --out file.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -26,10 +31,12 @@ const PYTHON = "/usr/bin/python3"; // Debian's Python has torch; a pyenv python3
 
 function parseArgs(argv) {
   const options = { repeats: 5, maxSeconds: 60, notebooks: true, notebooksOnly: false, build: true, updateDocs: false, rows: null,
-    out: join(here, "results", "latest.json") };
+    ops: null, runOps: true, out: join(here, "results", "latest.json") };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--rows") options.rows = argv[++i].split(",");
+    else if (a === "--ops") options.ops = argv[++i].split(",");
+    else if (a === "--no-ops") options.runOps = false;
     else if (a === "--repeats") options.repeats = Number(argv[++i]);
     else if (a === "--max-seconds") options.maxSeconds = Number(argv[++i]);
     else if (a === "--no-notebooks") options.notebooks = false;
@@ -58,15 +65,28 @@ function build() {
 }
 
 /** Runs one measuring child process and parses its JSON line; failures become recorded errors. */
-function measure(command, args, label) {
+function spawnJson(command, args, label) {
   const result = spawnSync(command, args, { cwd: root, encoding: "utf8", maxBuffer: 1 << 24 });
   const line = (result.stdout ?? "").trim().split("\n").filter(Boolean).pop();
   if (result.status !== 0 || !line) {
-    const why = (result.stderr || result.error?.message || `exit status ${result.status}`).trim().split("\n").slice(-3).join(" | ");
+    const stderr = result.stderr ?? "";
+    // A workload that needs code not merged yet says "pending: <what>".
+    const pending = /pending: ([^\n]*)/.exec(stderr);
+    if (pending) {
+      process.stderr.write(`    ${label}: pending (${pending[1]})\n`);
+      return { pending: pending[1] };
+    }
+    const why = (stderr || result.error?.message || `exit status ${result.status}`).trim().split("\n").slice(-3).join(" | ");
     process.stderr.write(`    ${label}: FAILED (${why})\n`);
     return { error: why };
   }
-  const parsed = JSON.parse(line);
+  return JSON.parse(line);
+}
+
+/** One row in one column: the child's times, their median and peak RSS. */
+function measure(command, args, label) {
+  const parsed = spawnJson(command, args, label);
+  if (parsed.error || parsed.pending) return parsed;
   const sorted = [...parsed.times_ms].sort((x, y) => x - y);
   const mid = sorted.length >> 1;
   parsed.median_ms = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
@@ -75,6 +95,38 @@ function measure(command, args, label) {
       `${parsed.warm_up ? " (after warm-up)" : " (single run, no warm-up)"}, peak RSS ${parsed.peak_rss_mb.toFixed(0)} MB\n`,
   );
   return parsed;
+}
+
+/** The single ops of bench/ops.json in one process per column; null when skipped. */
+function measureOps(options, torchAvailable, cores) {
+  const spec = JSON.parse(readFileSync(join(here, "ops.json"), "utf8")).ops;
+  const selected = options.ops ? spec.filter((o) => options.ops.includes(o.id)) : spec;
+  if (selected.length === 0) return null;
+  say(`Single ops at sequence-model shapes (${selected.length})`);
+  const ids = selected.map((o) => o.id).join(",");
+  // Per op: up to max-seconds / 3 (the reference kernels take seconds on a few).
+  const budget = String(Math.max(1, options.maxSeconds / 3));
+  const run = (command, args, label) => {
+    const result = spawnJson(command, args, label);
+    if (!result.error) process.stderr.write(`    ${label}: done\n`);
+    return result;
+  };
+  const torchOps = (threads, label) =>
+    torchAvailable ? run(PYTHON, [join(here, "torch_ops.py"), threads, budget, ids], label) : { error: "torch unavailable" };
+  const d2lOps = (mode) => run("node", ["--import", "tsx", join(here, "d2l_ops.ts"), mode, budget, ids], mode);
+  const columns = {
+    torch: torchOps("default", "torch"),
+    torch_all: torchOps(String(cores), `torch x${cores}`),
+    reference: d2lOps("reference"),
+    fast: d2lOps("fast"),
+  };
+  return selected.map((o) => {
+    const entry = { id: o.id, label: o.label };
+    for (const [column, result] of Object.entries(columns)) {
+      entry[column] = result.error ? { error: result.error } : (result.ops[o.id] ?? { error: "not measured" });
+    }
+    return entry;
+  });
 }
 
 function machine(torchInfo) {
@@ -127,7 +179,9 @@ function main() {
   if (options.build) build();
   if (options.notebooksOnly) return notebooksOnly(options);
   const spec = JSON.parse(readFileSync(join(here, "rows.json"), "utf8"));
-  const rows = options.rows ? spec.rows.filter((r) => options.rows.includes(r.id)) : spec.rows;
+  const onlyOps = options.ops && !options.rows;
+  const rows = onlyOps ? [] : options.rows ? spec.rows.filter((r) => options.rows.includes(r.id)) : spec.rows;
+  const cores = availableParallelism();
 
   say("Machine and BLAS");
   const info = spawnSync(PYTHON, [join(here, "torch_rows.py"), "--info"], { encoding: "utf8" });
@@ -140,17 +194,26 @@ function main() {
   const common = [String(options.repeats), String(options.maxSeconds)];
   for (const row of rows) {
     say(row.label);
-    const torch = torchInfo
-      ? measure(PYTHON, [join(here, "torch_rows.py"), row.id, ...common], "torch")
-      : { error: "torch unavailable" };
+    if (row.pending) {
+      process.stderr.write(`    pending: ${row.pending}\n`);
+      const pending = { pending: row.pending };
+      results.push({ id: row.id, label: row.label, torch: pending, torch_all: pending, reference: pending, fast: pending });
+      continue;
+    }
+    const torchAt = (threads, label) =>
+      torchInfo ? measure(PYTHON, [join(here, "torch_rows.py"), row.id, ...common, threads], label) : { error: "torch unavailable" };
+    const torch = torchAt("default", "torch");
+    const torchAll = torchAt(String(cores), `torch x${cores}`);
     const d2lArgs = (mode) => ["--import", "tsx", join(here, "d2l_rows.ts"), row.id, mode, ...common];
     const reference = measure("node", d2lArgs("reference"), "reference");
     const fast = measure("node", d2lArgs("fast"), "fast");
-    results.push({ id: row.id, label: row.label, torch, reference, fast });
+    results.push({ id: row.id, label: row.label, torch, torch_all: torchAll, reference, fast });
   }
 
+  const ops = options.runOps && !(options.rows && !options.ops) ? measureOps(options, torchInfo !== null, cores) : null;
+
   let notebooks = null;
-  if (options.notebooks) {
+  if (options.notebooks && !onlyOps) {
     say("Notebooks end to end (ours with tslab, the book's with ipykernel)");
     notebooks = timeNotebooks(root, say);
   }
@@ -160,6 +223,7 @@ function main() {
     settings: { repeats: options.repeats, max_seconds: options.maxSeconds },
     machine: machineInfo,
     rows: results,
+    ops,
     notebooks,
   };
   finish(report, options);

@@ -1,8 +1,9 @@
 """Times one benchmark row with the book's PyTorch code (reference/book_torch.py) and prints one JSON line:
 {row, mode, times_ms, peak_rss_mb, threads, blas, torch}. Run by bench/run.mjs in a fresh
-process per row, with Debian's Python:
+process per row, with Debian's Python. `threads` is "default" (torch's own choice: one intra-op
+thread with Debian's torch here) or a number for `torch.set_num_threads`:
 
-    /usr/bin/python3 bench/torch_rows.py <row id> <repeats> <max seconds>
+    /usr/bin/python3 bench/torch_rows.py <row id> <repeats> <max seconds> [threads]
     /usr/bin/python3 bench/torch_rows.py --info      # torch version, threads and the BLAS in use
 """
 import ctypes
@@ -58,6 +59,24 @@ def valid_lens(batch, keys):
     return torch.tensor([1 + (37 * b) % keys for b in range(batch)])
 
 
+def translation_batch(row):
+    """A synthetic batch of MTFraEng's form (src, tgt input, src valid lengths, label), the same
+    ids as bench/d2l_rows.ts: valid lengths 1 + (37·b) mod steps, `pad` after them, and token
+    (7·i + 3) mod vocab otherwise (padding ids avoided)."""
+    b, n, vocab, pad = row["batch"], row["steps"], row["vocab"], row["pad"]
+
+    def ids(shift):
+        out = torch.empty(b, n, dtype=torch.int64)
+        for i in range(b):
+            length = 1 + (37 * i) % n
+            for t in range(n):
+                token = (7 * (i * n + t) + 3 + shift) % vocab
+                out[i, t] = (token if token != pad else pad + 1) if t < length else pad
+        return out
+    src_valid_len = torch.tensor([1 + (37 * i) % n for i in range(b)])
+    return ids(0), ids(1), src_valid_len, ids(2)
+
+
 def workload(row):
     rid = row["id"]
     if rid == "masked_softmax":
@@ -104,10 +123,35 @@ def workload(row):
         return torch_seq2seq.epoch_workload(row)
     if rid == "transformer_epoch":
         return transformer_epoch(row)
+    if rid == "seq2seq_attention_step":
+        import book_seq2seq_torch as s2s
+        vocab, embed, hiddens, layers, dropout = row["vocab"], row["embed"], row["hiddens"], row["layers"], row["dropout"]
+        encoder = s2s.Seq2SeqEncoder(vocab, embed, hiddens, layers, dropout)
+        decoder = s2s.Seq2SeqAttentionDecoder(vocab, embed, hiddens, layers, dropout)
+        return training_step(s2s.Seq2Seq(encoder, decoder, tgt_pad=row["pad"], lr=row["lr"]), row)
+    if rid == "transformer_step":
+        import book_seq2seq_torch as s2s
+        import book_transformer_torch as tr
+        sizes = (row["hiddens"], row["ffnHiddens"], row["heads"], row["blocks"], row["dropout"])
+        encoder = tr.TransformerEncoder(row["vocab"], *sizes)
+        decoder = tr.TransformerDecoder(row["vocab"], *sizes)
+        return training_step(s2s.Seq2Seq(encoder, decoder, tgt_pad=row["pad"], lr=row["lr"]), row)
     raise SystemExit(f"torch_rows: unknown row {rid!r}")
 
 
 CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "kernel-lib", "data", "fra-eng", "fra.txt")
+
+
+def training_step(model, row):
+    """One step of the book's Trainer.fit_epoch (train_step: Adam and clip_gradients) on the
+    synthetic batch of `row`, as bench/d2l_rows.ts's trainingStep."""
+    import book_seq2seq_torch as s2s
+    batch = translation_batch(row)
+    with torch.no_grad():
+        model(*batch[:-1])  # materialises the lazy layers
+    optim = model.configure_optimizers()
+    model.train()
+    return lambda: s2s.train_step(model, optim, batch, row["clip"])
 
 
 def transformer_epoch(row):
@@ -150,11 +194,19 @@ def parameter_workload(backward, module, forward):
     return step
 
 
+# The longest warm-up: runs, and milliseconds after which no further warm-up run starts.
+WARM_UP_RUNS = 20
+WARM_UP_MS = 2000
+
+
 def main():
     if sys.argv[1:] == ["--info"]:
         print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_in_use()}))
         return
     rid, repeats, max_seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+    threads = sys.argv[4] if len(sys.argv) > 4 else "default"
+    if threads != "default":
+        torch.set_num_threads(int(threads))
     with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "rows.json")) as f:
         rows = {r["id"]: r for r in json.load(f)["rows"]}
     torch.manual_seed(0)
@@ -167,6 +219,13 @@ def main():
     if first * 2 > max_ms:
         times, warm_up = [first], False
     spent = first
+    # More warm-up while the runs are short (as bench/d2l_rows.ts: up to 20 runs or 2 s).
+    extra = 1
+    while warm_up and extra < WARM_UP_RUNS and spent < WARM_UP_MS:
+        start = time.perf_counter()
+        run()
+        spent += (time.perf_counter() - start) * 1000
+        extra += 1
     while warm_up and len(times) < repeats and (not times or spent + times[0] < max_ms):
         start = time.perf_counter()
         run()

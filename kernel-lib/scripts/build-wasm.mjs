@@ -61,4 +61,24 @@ try {
   console.error("build-wasm: clang failed (see above)");
   process.exit(1);
 }
-console.log(`fast kernels (wasm32 + SIMD128): ${outfile} (${statSync(outfile).size} bytes)`);
+// The threads share one memory but each instance has its own stack pointer (a global) starting at
+// the same address: the kernels must not use the shadow stack at all (no address-taken locals,
+// no local arrays). Checked with llvm-objdump where it is installed (Debian's clang brings it).
+const objdump = ["llvm-objdump", "llvm-objdump-14"].find((tool) => {
+  try {
+    execFileSync(tool, ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+});
+if (objdump) {
+  const code = execFileSync(objdump, ["-d", outfile], { encoding: "utf8", maxBuffer: 1 << 26 });
+  const uses = code.split("\n").filter((line) => /\bglobal\.(get|set)\b/.test(line));
+  if (uses.length > 0) {
+    console.error(`build-wasm: the kernels use the shadow stack (${uses.length} global.get/set), which the threads would share:`);
+    console.error(uses.slice(0, 5).join("\n"));
+    process.exit(1);
+  }
+}
+console.log(`fast kernels (wasm32 + SIMD128): ${outfile} (${statSync(outfile).size} bytes)${objdump ? ", no shadow stack" : ""}`);

@@ -1,18 +1,26 @@
 /**
- * Broadcasting elementwise Add, Sub, Multiply and RealDiv for float32 tensors.
+ * Broadcasting elementwise Add, Sub, Multiply, RealDiv, Maximum and Minimum for float32 tensors,
+ * and the fused gradients of Sigmoid, Relu and Tanh, in one WebAssembly kernel.
  *
  * tfjs's CPU backend computes every element of a broadcast binary op through index arithmetic on
  * arrays (about 150 ns per element here); the book's masks, softmax gradients and additive
- * attention all broadcast. These loops walk the operands with per-dimension strides instead
- * (0 along broadcast dimensions), after merging dimensions that are contiguous in both operands.
+ * attention all broadcast. This kernel walks the operands with per-dimension strides instead
+ * (0 along broadcast dimensions), after merging dimensions that are contiguous in both operands,
+ * with SIMD loops for runs where an operand is contiguous or one repeated number; long outputs
+ * are shared among the threads. Single-precision IEEE arithmetic: the results are bit-identical
+ * to tfjs's (double arithmetic rounded to float32 is exact for these operations).
  */
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { tf } from "../tf";
-import { cpuValues, type CpuBackend } from "./cpu-backend";
-import { Job, Op } from "./job-layout";
-import { getRuntime } from "./runtime";
+import { rawValues, type CpuBackend } from "./cpu-backend";
+import { BinaryKind, Job, Op } from "./job-layout";
+import { withCall, type Call, type Values } from "./runtime";
+import { mergePairedDims } from "./strided";
 
-export type BinaryKind = "add" | "sub" | "mul" | "div";
+export type BinaryKindName = keyof typeof BinaryKind;
+
+/** Outputs per task: enough to amortise taking a task, few enough to balance the threads. */
+const ELEMENTS_PER_TASK = 1 << 15;
 
 /** Strides of `shape` aligned to the output's rank, 0 where the operand is broadcast. */
 function alignedStrides(shape: readonly number[], outShape: readonly number[]): number[] {
@@ -27,214 +35,64 @@ function alignedStrides(shape: readonly number[], outShape: readonly number[]): 
   return strides;
 }
 
-/** Merges neighbouring dimensions that both operands step through as one run. */
-function collapse(shape: number[], sa: number[], sb: number[]): [number[], number[], number[]] {
-  const dims: number[] = [];
-  const as: number[] = [];
-  const bs: number[] = [];
-  for (let d = 0; d < shape.length; d++) {
-    if (shape[d] === 1) continue;
-    const last = dims.length - 1;
-    if (
-      last >= 0 &&
-      as[last] === sa[d] * shape[d] &&
-      bs[last] === sb[d] * shape[d]
-    ) {
-      dims[last] *= shape[d];
-      as[last] = sa[d];
-      bs[last] = sb[d];
-    } else {
-      dims.push(shape[d]);
-      as.push(sa[d]);
-      bs.push(sb[d]);
-    }
-  }
-  if (dims.length === 0) return [[1], [0], [0]];
-  return [dims, as, bs];
-}
-
-function row(
-  kind: BinaryKind, out: Float32Array, o: number, n: number,
-  a: Float32Array, ia: number, sa: number, b: Float32Array, ib: number, sb: number,
-): void {
-  // Broadcasting mostly repeats one number along a row (stride 0): hoist it out of the loop.
-  if (sa === 1 && sb === 0) {
-    const y = b[ib];
-    switch (kind) {
-      case "add": for (let j = 0; j < n; j++) out[o + j] = a[ia + j] + y; return;
-      case "sub": for (let j = 0; j < n; j++) out[o + j] = a[ia + j] - y; return;
-      case "mul": for (let j = 0; j < n; j++) out[o + j] = a[ia + j] * y; return;
-      case "div": for (let j = 0; j < n; j++) out[o + j] = a[ia + j] / y; return;
-    }
-  }
-  if (sa === 0 && sb === 1) {
-    const x = a[ia];
-    switch (kind) {
-      case "add": for (let j = 0; j < n; j++) out[o + j] = x + b[ib + j]; return;
-      case "sub": for (let j = 0; j < n; j++) out[o + j] = x - b[ib + j]; return;
-      case "mul": for (let j = 0; j < n; j++) out[o + j] = x * b[ib + j]; return;
-      case "div": for (let j = 0; j < n; j++) out[o + j] = x / b[ib + j]; return;
-    }
-  }
-  if (sa === 1 && sb === 1) {
-    switch (kind) {
-      case "add": for (let j = 0; j < n; j++) out[o + j] = a[ia + j] + b[ib + j]; return;
-      case "sub": for (let j = 0; j < n; j++) out[o + j] = a[ia + j] - b[ib + j]; return;
-      case "mul": for (let j = 0; j < n; j++) out[o + j] = a[ia + j] * b[ib + j]; return;
-      case "div": for (let j = 0; j < n; j++) out[o + j] = a[ia + j] / b[ib + j]; return;
-    }
-  }
-  switch (kind) {
-    case "add":
-      for (let j = 0; j < n; j++) out[o + j] = a[ia + j * sa] + b[ib + j * sb];
-      break;
-    case "sub":
-      for (let j = 0; j < n; j++) out[o + j] = a[ia + j * sa] - b[ib + j * sb];
-      break;
-    case "mul":
-      for (let j = 0; j < n; j++) out[o + j] = a[ia + j * sa] * b[ib + j * sb];
-      break;
-    case "div":
-      for (let j = 0; j < n; j++) out[o + j] = a[ia + j * sa] / b[ib + j * sb];
-      break;
-  }
-}
-
-/** Tight loops for the two commonest cases: same shapes, and one operand a single number. */
-function elementwise(kind: BinaryKind, out: Float32Array, a: Float32Array, b: Float32Array): void {
-  const n = out.length;
-  switch (kind) {
-    case "add":
-      for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
-      return;
-    case "sub":
-      for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
-      return;
-    case "mul":
-      for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
-      return;
-    case "div":
-      for (let i = 0; i < n; i++) out[i] = a[i] / b[i];
-      return;
-  }
-}
-
-function withScalar(kind: BinaryKind, out: Float32Array, a: Float32Array, s: number, scalarFirst: boolean): void {
-  const n = out.length;
-  switch (kind) {
-    case "add":
-      for (let i = 0; i < n; i++) out[i] = a[i] + s;
-      return;
-    case "mul":
-      for (let i = 0; i < n; i++) out[i] = a[i] * s;
-      return;
-    case "sub":
-      if (scalarFirst) for (let i = 0; i < n; i++) out[i] = s - a[i];
-      else for (let i = 0; i < n; i++) out[i] = a[i] - s;
-      return;
-    case "div":
-      if (scalarFirst) for (let i = 0; i < n; i++) out[i] = s / a[i];
-      else for (let i = 0; i < n; i++) out[i] = a[i] / s;
-      return;
-  }
-}
-
-/** From this many elements the WebAssembly SIMD loop (copies included) beats JavaScript's. */
-const WASM_MIN_ELEMENTS = 1 << 12;
-const ELEMENTS_PER_TASK = 1 << 16;
-const KIND_CODE: Record<BinaryKind, number> = { add: 0, sub: 1, mul: 2, div: 3 };
-const enum Layout { Full = 0, BScalar = 1, AScalar = 2 }
-
-/** Same-shape or one-number operands in the WebAssembly kernel (bit-identical to the JS loops). */
-function wasmElementwise(kind: BinaryKind, out: Float32Array, a: Float32Array, b: Float32Array, layout: Layout): void {
-  const rt = getRuntime();
-  const arena = rt.arena();
-  const aAt = arena.alloc(a.length * 4);
-  const bAt = arena.alloc(b.length * 4);
-  const outAt = arena.alloc(out.length * 4);
-  arena.commit();
-  arena.f32(aAt, a.length).set(a);
-  arena.f32(bAt, b.length).set(b);
-  const job = rt.newJob(Op.binary, Math.ceil(out.length / ELEMENTS_PER_TASK));
-  job[Job.rows] = out.length;
-  job[Job.x] = aAt;
-  job[Job.y] = bAt;
-  job[Job.out] = outAt;
-  job[Job.rowsPerTaskR] = ELEMENTS_PER_TASK;
-  job[Job.binaryKind] = KIND_CODE[kind];
-  job[Job.binaryScalar] = layout;
-  rt.execute(out.length * 2, out);
-  out.set(arena.f32(outAt, out.length));
-}
-
-/** `a (kind) b` with numpy broadcasting; returns the values and the output shape. */
+/** `a (kind) b` with numpy broadcasting; returns the values (a heap block of `call`) and the output shape. */
 export function broadcastBinary(
-  kind: BinaryKind, a: Float32Array, aShape: readonly number[], b: Float32Array, bShape: readonly number[],
+  call: Call, kind: BinaryKindName, a: Values, aShape: readonly number[], b: Values, bShape: readonly number[],
 ): { values: Float32Array; shape: number[] } {
   const shape = tf.broadcast_util.assertAndGetBroadcastShape(aShape.slice(), bShape.slice());
   const size = shape.reduce((p, d) => p * d, 1);
-  const out = new Float32Array(size);
-  if (size === 0) return { values: out, shape };
-  const big = size >= WASM_MIN_ELEMENTS;
-  if (a.length === size && b.length === size) {
-    if (big) wasmElementwise(kind, out, a, b, Layout.Full);
-    else elementwise(kind, out, a, b);
-    return { values: out, shape };
-  }
-  if (b.length === 1 && a.length === size) {
-    if (big) wasmElementwise(kind, out, a, b, Layout.BScalar);
-    else withScalar(kind, out, a, b[0], false);
-    return { values: out, shape };
-  }
-  if (a.length === 1 && b.length === size) {
-    if (big) wasmElementwise(kind, out, a, b, Layout.AScalar);
-    else withScalar(kind, out, b, a[0], true);
-    return { values: out, shape };
-  }
-  const [dims, sa, sb] = collapse(shape, alignedStrides(aShape, shape), alignedStrides(bShape, shape));
-  const rank = dims.length;
-  const n = dims[rank - 1];
-  const saIn = sa[rank - 1];
-  const sbIn = sb[rank - 1];
-  // Odometer over the outer dimensions, carrying the operands' offsets along.
-  const index = new Array<number>(rank).fill(0);
-  let ia = 0;
-  let ib = 0;
-  for (let o = 0; o < size; o += n) {
-    row(kind, out, o, n, a, ia, saIn, b, ib, sbIn);
-    for (let d = rank - 2; d >= 0; d--) {
-      index[d]++;
-      ia += sa[d];
-      ib += sb[d];
-      if (index[d] < dims[d]) break;
-      ia -= sa[d] * dims[d];
-      ib -= sb[d] * dims[d];
-      index[d] = 0;
-    }
-  }
-  return { values: out, shape };
+  const out = call.output("float32", size);
+  const values = out.values as Float32Array;
+  if (size === 0) return { values, shape };
+  const walk = mergePairedDims(shape, alignedStrides(aShape, shape), alignedStrides(bShape, shape));
+  const rank = walk.dims.length;
+  const rt = call.rt;
+  const job = rt.newJob(Op.binary, Math.ceil(size / ELEMENTS_PER_TASK));
+  // Tables: [dims | a strides | b strides], then each thread's odometer.
+  const tables = rt.tables();
+  tables.fields.set(walk.dims, 0);
+  tables.fields.set(walk.a, rank);
+  tables.fields.set(walk.b, 2 * rank);
+  job[Job.scratch] = tables.at + rank * 12;
+  job[Job.scratchBytes] = rank * 4;
+  job[Job.rows] = size;
+  job[Job.x] = call.f32(a);
+  job[Job.y] = call.f32(b);
+  job[Job.out] = out.at;
+  job[Job.rowsPerTaskR] = ELEMENTS_PER_TASK;
+  job[Job.binaryKind] = BinaryKind[kind];
+  job[Job.binaryRank] = rank;
+  job[Job.binaryTable] = tables.at;
+  rt.execute(size * 2);
+  return { values, shape };
 }
 
 /** The kernel registered for one binary op: float32 operands here, anything else to `fallback`. */
-export function makeBinary(kind: BinaryKind, fallback: KernelFunc): KernelFunc {
+export function makeBinary(kind: BinaryKindName, fallback: KernelFunc): KernelFunc {
   return (args) => {
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
-    if (a.dtype !== "float32" || b.dtype !== "float32") return fallback(args);
     const cpu = args.backend as CpuBackend;
-    const { values, shape } = broadcastBinary(kind, cpuValues(cpu, a), a.shape, cpuValues(cpu, b), b.shape);
-    return cpu.makeTensorInfo(shape, "float32", values);
+    const av = rawValues(cpu, a);
+    const bv = rawValues(cpu, b);
+    if (a.dtype !== "float32" || b.dtype !== "float32" || av === null || bv === null) return fallback(args);
+    return withCall((call) => {
+      const { values, shape } = broadcastBinary(call, kind, av, a.shape, bv, b.shape);
+      return cpu.makeTensorInfo(shape, "float32", values);
+    });
   };
 }
 
-/** The kernel registered for Neg (float32; tfjs multiplies by −1 through its broadcasting path). */
-export function makeNeg(fallback: KernelFunc): KernelFunc {
+/**
+ * A fused gradient kernel (inputs `a` = the forward's output, or input for Relu, and `dy` of
+ * the same shape): dy·y·(1 − y) for Sigmoid, dy·step(x) for Relu, (1 − y²)·dy for Tanh.
+ */
+export function gradientKernel(kind: "sigmoidGrad" | "reluGrad" | "tanhGrad"): KernelFunc {
   return (args) => {
-    const { x } = args.inputs as { x: TensorInfo };
-    if (x.dtype !== "float32") return fallback(args);
+    const { a, dy } = args.inputs as { a: TensorInfo; dy: TensorInfo };
     const cpu = args.backend as CpuBackend;
-    const values = cpuValues(cpu, x);
-    const out = new Float32Array(values.length);
-    for (let i = 0; i < out.length; i++) out[i] = -values[i];
-    return cpu.makeTensorInfo(x.shape.slice(), "float32", out);
+    return withCall((call) => {
+      const { values } = broadcastBinary(call, kind, rawValues(cpu, a)!, a.shape, rawValues(cpu, dy)!, dy.shape);
+      return cpu.makeTensorInfo(a.shape.slice(), "float32", values);
+    });
   };
 }

@@ -24,6 +24,9 @@ export const Job = {
   bBatchOffsets: 19,
   rowsPerTask: 20,
   tasksPerBatch: 21,
+  mLimits: 22,
+  nLimits: 23,
+  kLimits: 24,
   // row-wise kernels
   rows: 8,
   cols: 9,
@@ -33,14 +36,59 @@ export const Job = {
   rowsPerTaskR: 13,
   mask: 14,
   binaryKind: 15,
-  binaryScalar: 16,
+  rowLengths: 17,
+  scale: 18,
+  binaryRank: 18,
+  binaryTable: 19,
+  // unary maths and row reductions (with rows, x, out, rowsPerTaskR)
+  unaryKind: 15,
+  reduceKind: 15,
+  // strided copy (with x = source, out = destination)
+  copyRank: 8,
+  copyTable: 9,
+  elemBytes: 16,
+  // gather (with x, y = indices, out, elemBytes) and segment sum (with rows, x, y = ids, out)
+  outer: 8,
+  axisDim: 9,
+  inner: 13,
+  count: 14,
+  segments: 14,
+  // parametric attention pooling (with rows, cols, x = queries, y = keys, out = weights)
+  w: 20,
+  v: 21,
+  yHat: 22,
+  dy: 23,
+  dWeights: 24,
+  dq: 25,
+  dk: 26,
+  dWidth: 27,
+  dv: 28,
+  // layer norm (with rows, cols, x, w = weight, v = bias, out, dy, dq = dWeight, dk = dBias)
+  eps: 29,
+  mean: 30,
+  rstd: 31,
 } as const;
 
 /** Size of a job block in int32 fields. */
 export const JOB_FIELDS = 32;
 
-export const Op = { matmul: 1, softmax: 2, softmaxGrad: 3, tanh: 4, binary: 5 } as const;
+export const Op = {
+  matmul: 1, softmax: 2, softmaxGrad: 3, binary: 5, unary: 6, rowReduce: 7, copy: 8, gather: 9, segmentSum: 10,
+  nwPool: 11, nwPoolGrad: 12, layerNorm: 13, layerNormGrad: 14, select: 15,
+} as const;
+
+/** OP_BINARY's kinds (BIN_* in kernels.h). */
+export const BinaryKind = {
+  add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, sigmoidGrad: 6, reluGrad: 7, tanhGrad: 8,
+} as const;
+
+/** OP_UNARY's kinds (UN_* in kernels.h). */
+export const UnaryKind = {
+  relu: 0, sigmoid: 1, exp: 2, log: 3, sqrt: 4, rsqrt: 5, square: 6, abs: 7, neg: 8, tanh: 9,
+} as const;
 
 /** The micro-kernel's register tile (MR rows by NR columns); kernels.c defines the same. */
 export const MR = 4;
 export const NR = 8;
+/** The block of the inner dimension the matmul packs at a time; kernels.h defines the same. */
+export const KC = 256;

@@ -5,9 +5,9 @@
  */
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { tf } from "../tf";
-import { Job, MR, NR, Op } from "./job-layout";
-import { getRuntime } from "./runtime";
-import { cpuValues, type CpuBackend } from "./cpu-backend";
+import { Job, KC, MR, NR, Op } from "./job-layout";
+import { withCall, type Call, type Values } from "./runtime";
+import { rawValues, type CpuBackend } from "./cpu-backend";
 
 /** Rows of C per task: a multiple of MR, small enough to balance two threads on one matrix. */
 const ROWS_PER_TASK = 64;
@@ -37,17 +37,27 @@ function batchOffsets(outOuter: number[], operandOuter: number[], matrixSize: nu
   return offsets;
 }
 
+/**
+ * Per-batch limits (one int32 per output batch, or absent): only rows below `m[b]` and columns
+ * below `n[b]` of C are computed, over the first `k[b]` terms; the rest of C is zero.
+ */
+export interface MatMulLimits {
+  m?: Int32Array | null;
+  n?: Int32Array | null;
+  k?: Int32Array | null;
+}
+
 export interface MatMulOperands {
-  a: Float32Array;
-  b: Float32Array;
+  a: Values;
+  b: Values;
   aShape: readonly number[];
   bShape: readonly number[];
   transposeA: boolean;
   transposeB: boolean;
 }
 
-/** C = A·B over broadcast batch dimensions; returns the values and the shape of C. */
-export function batchMatMulValues(op: MatMulOperands): { values: Float32Array; shape: number[] } {
+/** C = A·B over broadcast batch dimensions; returns C (a heap block of `call`) and its shape. */
+export function batchMatMul(call: Call, op: MatMulOperands, limits: MatMulLimits = {}): { values: Float32Array; shape: number[] } {
   const { aShape, bShape, transposeA, transposeB } = op;
   const ra = aShape.length;
   const rb = bShape.length;
@@ -67,24 +77,21 @@ export function batchMatMulValues(op: MatMulOperands): { values: Float32Array; s
   const outOuter = tf.broadcast_util.assertAndGetBroadcastShape(aOuter, bOuter);
   const shape = [...outOuter, m, n];
   const batch = outOuter.reduce((p, d) => p * d, 1);
-  const values = new Float32Array(batch * m * n);
-  if (values.length === 0 || k === 0) return { values, shape };
+  const c = call.output("float32", batch * m * n);
+  const values = c.values as Float32Array;
+  if (values.length === 0) return { values, shape };
+  if (k === 0) return { values: values.fill(0), shape };
 
-  const rt = getRuntime();
-  const arena = rt.arena();
-  const aAt = arena.alloc(op.a.length * 4);
-  const bAt = arena.alloc(op.b.length * 4);
-  const cAt = arena.alloc(values.length * 4);
-  const aOffAt = arena.alloc(batch * 4);
-  const bOffAt = arena.alloc(batch * 4);
-  const scratchBytes = Math.ceil((MR * NR + k * MR + k * Math.ceil(n / NR) * NR) * 4 / 64) * 64;
-  const scratchAt = arena.alloc(scratchBytes * rt.pool.threads);
-  arena.commit();
-
-  arena.f32(aAt, op.a.length).set(op.a);
-  arena.f32(bAt, op.b.length).set(op.b);
-  arena.i32(aOffAt, batch).set(batchOffsets(outOuter, aOuter, m * k));
-  arena.i32(bOffAt, batch).set(batchOffsets(outOuter, bOuter, k * n));
+  const rt = call.rt;
+  const aAt = call.f32(op.a);
+  const bAt = call.f32(op.b);
+  const aOffAt = call.temp(batch * 4);
+  const bOffAt = call.temp(batch * 4);
+  const kc = Math.min(k, KC);
+  const scratchBytes = Math.ceil((MR * NR + KC * MR + kc * Math.ceil(n / NR) * NR) * 4 / 64) * 64;
+  const scratchAt = call.temp(scratchBytes * rt.pool.threads);
+  call.heap.view("int32", aOffAt, batch).set(batchOffsets(outOuter, aOuter, m * k));
+  call.heap.view("int32", bOffAt, batch).set(batchOffsets(outOuter, bOuter, k * n));
 
   const tasksPerBatch = Math.ceil(m / ROWS_PER_TASK);
   const job = rt.newJob(Op.matmul, batch * tasksPerBatch);
@@ -95,7 +102,7 @@ export function batchMatMulValues(op: MatMulOperands): { values: Float32Array; s
   job[Job.k] = k;
   job[Job.a] = aAt;
   job[Job.b] = bAt;
-  job[Job.c] = cAt;
+  job[Job.c] = c.at;
   // A is m x k: stored (m, k) or, transposed, (k, m). B is k x n: stored (k, n) or (n, k).
   job[Job.aRowStride] = transposeA ? 1 : k;
   job[Job.aColStride] = transposeA ? m : 1;
@@ -105,9 +112,10 @@ export function batchMatMulValues(op: MatMulOperands): { values: Float32Array; s
   job[Job.bBatchOffsets] = bOffAt;
   job[Job.rowsPerTask] = ROWS_PER_TASK;
   job[Job.tasksPerBatch] = tasksPerBatch;
-  rt.execute(batch * m * n * k, values);
-
-  values.set(arena.f32(cAt, values.length));
+  job[Job.mLimits] = limits.m ? call.i32(limits.m) : 0;
+  job[Job.nLimits] = limits.n ? call.i32(limits.n) : 0;
+  job[Job.kLimits] = limits.k ? call.i32(limits.k) : 0;
+  rt.execute(batch * m * n * k);
   return { values, shape };
 }
 
@@ -121,15 +129,20 @@ export function makeBatchMatMul(fallback: KernelFunc): KernelFunc {
     const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
     if (a.dtype !== "float32" || b.dtype !== "float32") return fallback(args);
     const cpu = backend as CpuBackend;
+    const av = rawValues(cpu, a);
+    const bv = rawValues(cpu, b);
+    if (av === null || bv === null) return fallback(args);
     const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
-    const { values, shape } = batchMatMulValues({
-      a: cpuValues(cpu, a),
-      b: cpuValues(cpu, b),
-      aShape: a.shape,
-      bShape: b.shape,
-      transposeA: !!transposeA,
-      transposeB: !!transposeB,
+    return withCall((call) => {
+      const { values, shape } = batchMatMul(call, {
+        a: av,
+        b: bv,
+        aShape: a.shape,
+        bShape: b.shape,
+        transposeA: !!transposeA,
+        transposeB: !!transposeB,
+      });
+      return cpu.makeTensorInfo(shape, "float32", values);
     });
-    return cpu.makeTensorInfo(shape, "float32", values);
   };
 }

@@ -6,13 +6,54 @@
 import type { GradConfig, KernelConfig, KernelFunc, NamedAttrMap, Tensor } from "@tensorflow/tfjs-core";
 import { tf } from "../tf";
 import { makeBatchMatMul } from "./matmul";
-import { makeBinary, makeNeg } from "./binary";
-import { makeSoftmax, maskedSoftmaxBackwardFast, maskedSoftmaxForwardFast, softmaxGrad, SOFTMAX_GRAD_KERNEL } from "./softmax";
+import { gradientKernel, makeBinary } from "./binary";
+import {
+  makeCast,
+  makeConcat,
+  makeGatherV2,
+  makeOneHot,
+  makePack,
+  makePadV2,
+  makeReverse,
+  makeSelect,
+  makeSlice,
+  makeSplitV,
+  makeStridedSlice,
+  makeTile,
+  makeUnpack,
+  makeUnsortedSegmentSum,
+} from "./movement";
+import { fastMaskedSoftmaxKernels, makeSoftmax, MASKED_SOFTMAX_KERNEL, maskedSoftmaxKernel, softmaxGrad, SOFTMAX_GRAD_KERNEL } from "./softmax";
 import { setMaskedSoftmaxKernels } from "../ops/masked-softmax";
+import { setParametricAttentionPoolKernel } from "../pooling/parametric-pool";
+import { setLayerNormKernel } from "../layers/layer-norm";
+import { setDotProductAttentionKernels } from "../layers/attention";
+import {
+  ATTENTION_VALUES_GRAD_KERNEL,
+  ATTENTION_VALUES_KERNEL,
+  ATTENTION_WEIGHTS_GRAD_KERNEL,
+  ATTENTION_WEIGHTS_KERNEL,
+  attentionGradients,
+  attentionValuesGradKernel,
+  attentionValuesKernel,
+  attentionWeightsGradKernel,
+  attentionWeightsKernel,
+  fastDotProductAttention,
+} from "./attention";
+import { fastLayerNorm, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormGradient, layerNormGradKernel, layerNormKernel } from "./norm";
+import {
+  fastParametricAttentionPool,
+  PARAMETRIC_POOL_GRAD_KERNEL,
+  PARAMETRIC_POOL_KERNEL,
+  parametricPoolGradient,
+  parametricPoolGradKernel,
+  parametricPoolKernel,
+} from "./pooling";
+import { HeapExhausted, moveOutOfHeap, trackBackend } from "./heap";
 import { getRuntime } from "./runtime";
-import { makeSum } from "./sum";
-import { makeTanh, tanhGrad, TANH_GRAD_KERNEL } from "./tanh";
+import { makeArgMax, makeMax, makeSumOrMean } from "./reduce";
 import { makeTranspose } from "./transpose";
+import { makeUnary } from "./unary";
 
 const BACKEND = "cpu";
 
@@ -24,15 +65,74 @@ const REPLACEMENTS: ReadonlyArray<[string, (reference: KernelFunc) => KernelFunc
   ["Sub", (f) => makeBinary("sub", f)],
   ["Multiply", (f) => makeBinary("mul", f)],
   ["RealDiv", (f) => makeBinary("div", f)],
-  ["Neg", makeNeg],
-  ["Sum", makeSum],
+  ["Maximum", (f) => makeBinary("max", f)],
+  ["Minimum", (f) => makeBinary("min", f)],
+  ["Neg", (f) => makeUnary("neg", f)],
+  ["Relu", (f) => makeUnary("relu", f)],
+  ["Sigmoid", (f) => makeUnary("sigmoid", f)],
+  ["Tanh", (f) => makeUnary("tanh", f)],
+  ["Exp", (f) => makeUnary("exp", f)],
+  ["Log", (f) => makeUnary("log", f)],
+  ["Sqrt", (f) => makeUnary("sqrt", f)],
+  ["Rsqrt", (f) => makeUnary("rsqrt", f)],
+  ["Square", (f) => makeUnary("square", f)],
+  ["Abs", (f) => makeUnary("abs", f)],
+  ["Sum", (f) => makeSumOrMean("sum", f)],
+  ["Mean", (f) => makeSumOrMean("mean", f)],
+  ["Max", makeMax],
+  ["ArgMax", makeArgMax],
   ["Transpose", makeTranspose],
-  ["Tanh", makeTanh],
+  ["Slice", makeSlice],
+  ["StridedSlice", makeStridedSlice],
+  ["SplitV", makeSplitV],
+  ["Concat", makeConcat],
+  ["Pack", makePack],
+  ["Unpack", makeUnpack],
+  ["Tile", makeTile],
+  ["Reverse", makeReverse],
+  ["PadV2", makePadV2],
+  ["GatherV2", makeGatherV2],
+  ["UnsortedSegmentSum", makeUnsortedSegmentSum],
+  ["OneHot", makeOneHot],
+  ["Select", makeSelect],
+  ["Cast", makeCast],
+];
+
+const SIGMOID_GRAD_KERNEL = "D2lSigmoidGrad";
+const RELU_GRAD_KERNEL = "D2lReluGrad";
+const TANH_GRAD_KERNEL = "D2lTanhGrad";
+
+/** d2l-ts's own kernels (no tfjs counterpart), registered once. */
+const OWN_KERNELS: ReadonlyArray<[string, KernelFunc]> = [
+  [SOFTMAX_GRAD_KERNEL, softmaxGrad],
+  [MASKED_SOFTMAX_KERNEL, maskedSoftmaxKernel],
+  [SIGMOID_GRAD_KERNEL, gradientKernel("sigmoidGrad")],
+  [RELU_GRAD_KERNEL, gradientKernel("reluGrad")],
+  [TANH_GRAD_KERNEL, gradientKernel("tanhGrad")],
+  [PARAMETRIC_POOL_KERNEL, parametricPoolKernel],
+  [PARAMETRIC_POOL_GRAD_KERNEL, parametricPoolGradKernel],
+  [LAYER_NORM_KERNEL, layerNormKernel],
+  [LAYER_NORM_GRAD_KERNEL, layerNormGradKernel],
+  [ATTENTION_WEIGHTS_KERNEL, attentionWeightsKernel],
+  [ATTENTION_WEIGHTS_GRAD_KERNEL, attentionWeightsGradKernel],
+  [ATTENTION_VALUES_KERNEL, attentionValuesKernel],
+  [ATTENTION_VALUES_GRAD_KERNEL, attentionValuesGradKernel],
+];
+
+/**
+ * Gradients computed by one fused kernel instead of tfjs's chain of ops: the op's name, the
+ * input the gradient is for, and the kernel with its inputs (`saved` as tfjs saves it: the
+ * output for Softmax, Sigmoid and Tanh, the input for Relu).
+ */
+const FUSED_GRADIENTS: ReadonlyArray<{ op: string; input: string; kernel: string; inputs: (saved: Tensor, dy: Tensor) => tf.NamedTensorMap; lastAxisOnly?: boolean }> = [
+  { op: "Softmax", input: "logits", kernel: SOFTMAX_GRAD_KERNEL, inputs: (y, dy) => ({ y, dy }), lastAxisOnly: true },
+  { op: "Sigmoid", input: "x", kernel: SIGMOID_GRAD_KERNEL, inputs: (y, dy) => ({ a: y, dy }) },
+  { op: "Relu", input: "x", kernel: RELU_GRAD_KERNEL, inputs: (x, dy) => ({ a: x, dy }) },
+  { op: "Tanh", input: "x", kernel: TANH_GRAD_KERNEL, inputs: (y, dy) => ({ a: y, dy }) },
 ];
 
 let reference: Map<string, KernelConfig> | null = null;
-let referenceSoftmaxGrad: GradConfig | null = null;
-let referenceTanhGrad: GradConfig | null = null;
+const referenceGradients = new Map<string, GradConfig>();
 let enabled = false;
 
 function swapKernel(config: KernelConfig): void {
@@ -40,43 +140,51 @@ function swapKernel(config: KernelConfig): void {
   tf.registerKernel(config);
 }
 
-/** Softmax's gradient through the fused kernel when the fast kernels run on the CPU backend. */
-function fastSoftmaxGrad(original: GradConfig): GradConfig {
-  return {
-    ...original,
-    gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
-      const [y] = saved;
-      const dim = (attrs as { dim?: number }).dim;
-      const lastAxis = dim === undefined || dim === -1 || dim === y.rank - 1;
-      const upstream = dy as Tensor;
-      if (!enabled || tf.getBackend() !== BACKEND || !lastAxis || y.dtype !== "float32" || upstream.dtype !== "float32") {
-        return original.gradFunc(dy, saved, attrs);
-      }
-      return { logits: () => tf.engine().runKernel(SOFTMAX_GRAD_KERNEL, { y, dy: upstream }, {}) as Tensor };
-    },
+/**
+ * A fast kernel as registered: the backend counts references to heap blocks before the kernel
+ * hands it one (heap.ts), and a call that does not fit in the WebAssembly memory goes to
+ * `fallback` (tfjs's kernel, or an error for d2l-ts's own kernels).
+ */
+function guarded(kernel: KernelFunc, fallback?: KernelFunc): KernelFunc {
+  const { heap } = getRuntime();
+  return (args) => {
+    trackBackend(args.backend, heap);
+    try {
+      return kernel(args);
+    } catch (error) {
+      if (error instanceof HeapExhausted && fallback) return fallback(args);
+      throw error;
+    }
   };
 }
 
-/** Tanh's gradient dy·(1 − y²) as one pass instead of three tfjs ops. */
-function fastTanhGrad(original: GradConfig): GradConfig {
+/** `original` with its gradient computed by one fused kernel when the fast kernels run. */
+function fusedGradient(original: GradConfig, fused: (typeof FUSED_GRADIENTS)[number]): GradConfig {
   return {
     ...original,
     gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
-      const [y] = saved;
+      const [s] = saved;
       const upstream = dy as Tensor;
-      if (!enabled || tf.getBackend() !== BACKEND || y.dtype !== "float32" || upstream.dtype !== "float32") {
+      const dim = (attrs as { dim?: number } | undefined)?.dim;
+      const axisOk = !fused.lastAxisOnly || dim === undefined || dim === -1 || dim === s.rank - 1;
+      if (!enabled || tf.getBackend() !== BACKEND || !axisOk || s.dtype !== "float32" || upstream.dtype !== "float32") {
         return original.gradFunc(dy, saved, attrs);
       }
-      return { x: () => tf.engine().runKernel(TANH_GRAD_KERNEL, { y, dy: upstream }, {}) as Tensor };
+      return { [fused.input]: () => tf.engine().runKernel(fused.kernel, fused.inputs(s, upstream), {}) as Tensor };
     },
   };
 }
 
 /**
  * Turns the fast CPU kernels on (the default) or off (tfjs's reference kernels), e.g. to compare
- * both in tests. Replaced: BatchMatMul (so every `matMul` and its gradients), Softmax and Tanh
- * and their gradients, broadcasting float32 Add, Sub, Multiply, RealDiv, Neg, Sum over any axes, Transpose, Tanh,
- * and the host loops of `maskedSoftmax` (forward and gradient). Throws if the WebAssembly module was not built.
+ * both in tests. Replaced: BatchMatMul (so every `matMul` and its gradients); Softmax, Sigmoid,
+ * Relu and Tanh with their gradients; broadcasting float32 Add, Sub, Multiply, RealDiv, Maximum,
+ * Minimum; Neg, Exp, Log, Sqrt, Rsqrt, Square, Abs; Sum, Mean, Max, ArgMax; the data movement of
+ * Transpose, Slice, StridedSlice, SplitV, Concat, Pack, Unpack, Tile, Reverse, PadV2, GatherV2,
+ * UnsortedSegmentSum, OneHot, Select, Cast; the masked softmax's computations (its hook
+ * `setMaskedSoftmaxKernels`), section 11.2's parametric attention pooling (its hook
+ * `setParametricAttentionPoolKernel`), LayerNorm (its hook `setLayerNormKernel`) and the scaled
+ * dot-product attention (its hooks `setDotProductAttentionKernels`). Throws if the WebAssembly module was not built.
  */
 export function useFastKernels(enable = true): void {
   if (enable === enabled) return;
@@ -89,23 +197,40 @@ export function useFastKernels(enable = true): void {
         if (!config) throw new Error(`d2l-ts fast kernels: tfjs has no '${name}' kernel for the cpu backend`);
         reference.set(name, config);
       }
-      tf.registerKernel({ kernelName: SOFTMAX_GRAD_KERNEL, backendName: BACKEND, kernelFunc: softmaxGrad });
-      referenceSoftmaxGrad = tf.getGradient("Softmax") ?? null;
-      tf.registerKernel({ kernelName: TANH_GRAD_KERNEL, backendName: BACKEND, kernelFunc: tanhGrad });
-      referenceTanhGrad = tf.getGradient("Tanh") ?? null;
+      for (const [kernelName, kernelFunc] of OWN_KERNELS) {
+        tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc: guarded(kernelFunc) });
+      }
+      tf.registerGradient(parametricPoolGradient);
+      tf.registerGradient(layerNormGradient);
+      for (const gradient of attentionGradients) tf.registerGradient(gradient);
+      for (const { op } of FUSED_GRADIENTS) {
+        const original = tf.getGradient(op);
+        if (original) referenceGradients.set(op, original);
+      }
     }
+    const backend = tf.findBackend(BACKEND);
+    if (backend) trackBackend(backend, getRuntime().heap);
     for (const [name, make] of REPLACEMENTS) {
       const ref = reference.get(name)!;
-      swapKernel({ ...ref, kernelFunc: make(ref.kernelFunc) });
+      swapKernel({ ...ref, kernelFunc: guarded(make(ref.kernelFunc), ref.kernelFunc) });
     }
-    if (referenceSoftmaxGrad) tf.registerGradient(fastSoftmaxGrad(referenceSoftmaxGrad));
-    if (referenceTanhGrad) tf.registerGradient(fastTanhGrad(referenceTanhGrad));
-    setMaskedSoftmaxKernels({ forward: maskedSoftmaxForwardFast, backward: maskedSoftmaxBackwardFast });
+    for (const fused of FUSED_GRADIENTS) {
+      const original = referenceGradients.get(fused.op);
+      if (original) tf.registerGradient(fusedGradient(original, fused));
+    }
+    setMaskedSoftmaxKernels(fastMaskedSoftmaxKernels);
+    setParametricAttentionPoolKernel(fastParametricAttentionPool);
+    setLayerNormKernel(fastLayerNorm);
+    setDotProductAttentionKernels(fastDotProductAttention);
   } else if (reference) {
+    const backend = tf.findBackend(BACKEND);
+    if (backend) moveOutOfHeap(backend, getRuntime().heap);
     for (const config of reference.values()) swapKernel(config);
-    if (referenceSoftmaxGrad) tf.registerGradient(referenceSoftmaxGrad);
-    if (referenceTanhGrad) tf.registerGradient(referenceTanhGrad);
+    for (const original of referenceGradients.values()) tf.registerGradient(original);
     setMaskedSoftmaxKernels(null);
+    setParametricAttentionPoolKernel(null);
+    setLayerNormKernel(null);
+    setDotProductAttentionKernels(null);
   }
   enabled = enable;
 }

@@ -1,48 +1,25 @@
 /**
- * Transpose for tfjs's CPU backend: one strided copy (an odometer over the output, merged
- * dimensions where the input is contiguous too). tfjs converts every output index to a
- * multi-index and back (~50 ns per element here); multi-head attention (section 11.5)
- * transposes its queries, keys, values and output, forward and backward.
+ * Transpose for tfjs's CPU backend: one strided copy in the WebAssembly kernel (copy.ts), the
+ * input's strides permuted, dimensions merged where both sides are contiguous. tfjs converts
+ * every output index to a multi-index and back (~50 ns per element here); multi-head attention
+ * (section 11.5) transposes its queries, keys, values and output, forward and backward.
  */
 import type { DataType, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
-import { tf } from "../tf";
-import type { CpuBackend } from "./cpu-backend";
-import { mergeDims, type StridedWalk } from "./strided";
+import { rawValues, type CpuBackend } from "./cpu-backend";
+import { copyBox, operand } from "./copy";
+import { withCall, type Call, type Values } from "./runtime";
+import { rowMajorStrides } from "./strided";
 
-type NumericArray = Float32Array | Int32Array | Uint8Array;
-
-/** Input strides (in elements) seen along each output dimension, with mergeable runs merged. */
-function plan(shape: readonly number[], perm: readonly number[]): StridedWalk {
-  const inStrides = new Array<number>(shape.length);
-  let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    inStrides[d] = s;
-    s *= shape[d];
-  }
-  const walk = mergeDims(shape, inStrides, perm);
-  return walk.dims.length === 0 ? { dims: [1], strides: [0] } : walk;
-}
-
-export function transposeValues(x: ArrayLike<number>, shape: readonly number[], perm: readonly number[], out: NumericArray): void {
-  const size = out.length;
-  if (size === 0) return;
-  const { dims, strides } = plan(shape, perm);
-  const rank = dims.length;
-  const n = dims[rank - 1];
-  const step = strides[rank - 1];
-  const index = new Array<number>(rank).fill(0);
-  let at = 0;
-  for (let o = 0; o < size; o += n) {
-    if (step === 1) for (let j = 0; j < n; j++) out[o + j] = x[at + j];
-    else for (let j = 0, i = at; j < n; j++, i += step) out[o + j] = x[i];
-    for (let d = rank - 2; d >= 0; d--) {
-      index[d]++;
-      at += strides[d];
-      if (index[d] < dims[d]) break;
-      at -= strides[d] * dims[d];
-      index[d] = 0;
-    }
-  }
+/** `x` of `shape` transposed by `perm`, as a heap block of `call` of the values' own type. */
+export function transposeValues(call: Call, x: Values, shape: readonly number[], perm: readonly number[]): { at: number; values: Values } {
+  const outShape = perm.map((p) => shape[p]);
+  const src = operand(call, x);
+  const out = call.output(src.dtype, x.length);
+  const inStrides = rowMajorStrides(shape);
+  copyBox(call, src.bytes, outShape, { at: src.at, offset: 0, strides: perm.map((p) => inStrides[p]) }, {
+    at: out.at, offset: 0, strides: rowMajorStrides(outShape),
+  });
+  return out;
 }
 
 const NUMERIC: ReadonlySet<DataType> = new Set<DataType>(["float32", "int32", "bool"]);
@@ -52,11 +29,10 @@ export function makeTranspose(fallback: KernelFunc): KernelFunc {
   return (args) => {
     const { x } = args.inputs as { x: TensorInfo };
     const { perm } = args.attrs as { perm: number[] };
-    const values = (args.backend as CpuBackend).data.get(x.dataId).values;
-    if (!NUMERIC.has(x.dtype) || !ArrayBuffer.isView(values)) return fallback(args);
-    const shape = perm.map((p) => x.shape[p]);
-    const out = tf.util.getTypedArrayFromDType(x.dtype as "float32" | "int32" | "bool", tf.util.sizeFromShape(shape)) as NumericArray;
-    transposeValues(values as unknown as ArrayLike<number>, x.shape, perm, out);
-    return (args.backend as CpuBackend).makeTensorInfo(shape, x.dtype, out as Float32Array);
+    const cpu = args.backend as CpuBackend;
+    const values = rawValues(cpu, x);
+    if (!NUMERIC.has(x.dtype) || values === null) return fallback(args);
+    // tfjs may keep a float32 tensor's values in another typed array: the output keeps that type.
+    return withCall((call) => cpu.makeTensorInfo(perm.map((p) => x.shape[p]), x.dtype, transposeValues(call, values, x.shape, perm).values));
   };
 }

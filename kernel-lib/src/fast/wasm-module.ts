@@ -2,10 +2,10 @@
  * The fast kernels' WebAssembly module (generated/fast-kernels.wasm, built from wasm/kernels.c by
  * scripts/build-wasm.mjs) and its one shared memory, laid out as
  *
- *   [module's own stack and data | control block | job block | per-call arena ...]
+ *   [module's own stack and data | control block | job block | job tables | heap (heap.ts) ...]
  *
- * The arena is a bump allocator reset at the start of every kernel call: kernels are synchronous
- * and never nested, so each call may use all of it.
+ * The job tables hold a job's small int32 arrays (a strided walk's dimensions and strides, the
+ * threads' odometers): one job runs at a time, so one area serves all.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,9 +14,13 @@ import { JOB_FIELDS } from "./job-layout";
 /** Must match MAX_MEMORY_BYTES in scripts/build-wasm.mjs (2 GiB in 64 KiB pages). */
 const MAX_PAGES = 32768;
 const PAGE = 65536;
+/** The most the kernels' memory may grow to. */
+export const MAX_MEMORY_BYTES = MAX_PAGES * PAGE;
 const ALIGN = 64;
 /** int32 fields of the control block the thread pool synchronises on. */
 export const CONTROL_FIELDS = 16;
+/** int32 fields of the job tables. */
+export const TABLE_FIELDS = 256;
 
 /** Where the build puts the module, relative to this file in src/fast/ and in dist/fast/ alike. */
 export const WASM_PATH = join(__dirname, "..", "..", "generated", "fast-kernels.wasm");
@@ -30,8 +34,10 @@ export interface KernelModule {
   readonly control: number;
   /** Byte offset of the job block. */
   readonly job: number;
-  /** Byte offset where the arena starts. */
-  readonly arenaStart: number;
+  /** Byte offset of the job tables (TABLE_FIELDS int32). */
+  readonly tables: number;
+  /** Byte offset where the heap starts. */
+  readonly heapStart: number;
 }
 
 const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
@@ -71,47 +77,7 @@ export function kernelModule(): KernelModule {
   const wasmExports = instance.exports as { run: (job: number, threadId: number) => void; __heap_base: { value: number } };
   const control = align(wasmExports.__heap_base.value);
   const job = align(control + CONTROL_FIELDS * 4);
-  loaded = { module, memory, run: wasmExports.run, control, job, arenaStart: align(job + JOB_FIELDS * 4) };
+  const tables = align(job + JOB_FIELDS * 4);
+  loaded = { module, memory, run: wasmExports.run, control, job, tables, heapStart: align(tables + TABLE_FIELDS * 4) };
   return loaded;
-}
-
-/** Bump allocation in the shared memory for one kernel call. */
-export class Arena {
-  private top: number;
-
-  constructor(private readonly wasm: KernelModule) {
-    this.top = wasm.arenaStart;
-  }
-
-  /** Reserves `bytes` (64-byte aligned) and returns the byte offset. */
-  alloc(bytes: number): number {
-    const at = this.top;
-    this.top = align(this.top + bytes);
-    return at;
-  }
-
-  /** Grows the memory so that everything allocated so far fits. */
-  commit(): void {
-    const { memory } = this.wasm;
-    const have = memory.buffer.byteLength;
-    if (this.top > MAX_PAGES * PAGE) {
-      throw new RangeError(
-        `d2l-ts fast kernels: a kernel call needs ${(this.top / 2 ** 20).toFixed(0)} MiB of WebAssembly memory, ` +
-          `more than the ${MAX_PAGES * PAGE / 2 ** 20} MiB limit; call d2l.useFastKernels(false) for tensors this large`,
-      );
-    }
-    if (this.top > have) memory.grow(Math.ceil((this.top - have) / PAGE));
-  }
-
-  f32(byteOffset: number, length: number): Float32Array {
-    return new Float32Array(this.wasm.memory.buffer, byteOffset, length);
-  }
-
-  u8(byteOffset: number, length: number): Uint8Array {
-    return new Uint8Array(this.wasm.memory.buffer, byteOffset, length);
-  }
-
-  i32(byteOffset: number, length: number): Int32Array {
-    return new Int32Array(this.wasm.memory.buffer, byteOffset, length);
-  }
 }

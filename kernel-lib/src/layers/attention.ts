@@ -1,7 +1,7 @@
 /** The two attention scoring functions of section 11.3: scaled dot product and additive. */
 import { tf } from "../tf";
 import { expectInteger, expectRank, expectSameDim } from "../ops/check";
-import { maskedSoftmaxResolved, resolveValidLens } from "../ops/masked-softmax";
+import { maskedSoftmaxResolved, resolveValidLens, type ResolvedValidLens } from "../ops/masked-softmax";
 import type { ValidLens } from "../ops/masks";
 import { Dropout } from "./dropout";
 import { Layer, keptFromForward, replaceKept } from "./layer";
@@ -36,6 +36,25 @@ export function checkAttentionInputs(
 }
 
 /**
+ * Replacements for DotProductAttention's two halves (the fast CPU kernels install one kernel each
+ * way for each; `setDotProductAttentionKernels(null)` restores the chain of ops). `weights`
+ * returns `softmax(masked(Q Kᵀ/√d))` `(batch, queries, keys)`, differentiable with respect to
+ * queries and keys; `values` returns `weights · V` `(batch, queries, dv)` for weights from
+ * `weights` (dropout may have zeroed some), differentiable with respect to both. Either may
+ * return null to leave its inputs to the chain.
+ */
+export interface DotProductAttentionKernels {
+  weights(queries: tf.Tensor3D, keys: tf.Tensor3D, lens: ResolvedValidLens): tf.Tensor3D | null;
+  values(weights: tf.Tensor3D, values: tf.Tensor3D, lens: ResolvedValidLens): tf.Tensor3D | null;
+}
+
+let attentionKernels: DotProductAttentionKernels | null = null;
+
+export function setDotProductAttentionKernels(replacement: DotProductAttentionKernels | null): void {
+  attentionKernels = replacement;
+}
+
+/**
  * The book's `DotProductAttention(dropout)` (section 11.3): softmax(Q Kᵀ/√d) V with the masked
  * softmax and dropout on the weights. `forward(queries (batch, queries, d), keys (batch, keys,
  * d), values (batch, keys, dv), validLens?)` → `(batch, queries, dv)`; `attentionWeights`
@@ -63,12 +82,15 @@ export class DotProductAttention extends Layer {
     const x = checkAttentionInputs(fn, queries, keys, values, true);
     const scoresShape = [x.queries.shape[0], x.queries.shape[1], x.keys.shape[1]];
     const lens = resolveValidLens(fn, scoresShape, validLens, "the attention scores");
+    const fused = attentionKernels;
     return tf.tidy(() => {
       const d = x.queries.shape[2];
-      const scores = tf.matMul(x.queries, x.keys, false, true).div(Math.sqrt(d)) as tf.Tensor3D;
-      const weights = maskedSoftmaxResolved(scores, lens);
+      const weights =
+        fused?.weights(x.queries, x.keys, lens) ??
+        maskedSoftmaxResolved(tf.matMul(x.queries, x.keys, false, true).div(Math.sqrt(d)) as tf.Tensor3D, lens);
       this.lastWeights = replaceKept(this.lastWeights, weights);
-      return tf.matMul(this.dropout.forward(weights) as tf.Tensor3D, x.values);
+      const dropped = this.dropout.forward(weights) as tf.Tensor3D;
+      return fused?.values(dropped, x.values, lens) ?? tf.matMul(dropped, x.values);
     });
   }
 }

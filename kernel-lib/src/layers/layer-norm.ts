@@ -4,6 +4,20 @@ import { describe, expectFinite, expectMinRank, fail, formatShape } from "../ops
 import { Layer, parameter } from "./layer";
 
 /**
+ * A replacement for `LayerNorm.forward`'s chain of ops over the last axis (x `(…, n)`, weight and
+ * bias `(n)`): the same result within float32 rounding, differentiable with respect to all
+ * three; or null to leave these inputs to the chain. The fast CPU kernels install one kernel
+ * each way (set with `setLayerNormKernel`; `null` restores the chain).
+ */
+export type LayerNormKernel = (x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps: number) => tf.Tensor | null;
+
+let kernel: LayerNormKernel | null = null;
+
+export function setLayerNormKernel(replacement: LayerNormKernel | null): void {
+  kernel = replacement;
+}
+
+/**
  * PyTorch's `nn.LayerNorm(normalizedShape, eps)` (section 8.5): normalises over the last
  * `normalizedShape.length` axes with the biased variance, then scales by `weight` (ones) and
  * shifts by `bias` (zeros), both learnable of shape `normalizedShape`.
@@ -39,6 +53,10 @@ export class LayerNorm extends Layer {
         `of trailing shape ${formatShape(this.normalizedShape)} (normalizedShape)`,
         `shape ${formatShape(x.shape)}`,
       );
+    }
+    if (n === 1) {
+      const fused = kernel?.(x, this.weight, this.bias, this.eps);
+      if (fused) return fused;
     }
     return tf.tidy(() => {
       const axes = Array.from({ length: n }, (_, i) => x.rank - n + i);

@@ -7,7 +7,7 @@ import { expectFinite, expectMinRank, expectRank, expectSameDim, fail, formatSha
 import { keptFromForward, parameter, replaceKept } from "../layers/layer";
 import { Module } from "../training/module";
 import { SGD, type Optimizer } from "../training/sgd";
-import { attentionPool, diff } from "../pooling/attention-pool";
+import { parametricAttentionPool } from "../pooling/parametric-pool";
 
 /**
  * Section 11.2: the book's `NWKernelRegression(keys, values, lr)`. Every query attends to all
@@ -52,7 +52,8 @@ export class NWKernelRegression extends Module {
   override forward(queries: tf.Tensor): tf.Tensor {
     expectRank("NWKernelRegression.forward", "queries", queries, 1, "(nQueries)");
     return tf.tidy(() => {
-      const { yHat, attentionWeights } = attentionPool(diff(queries, this.keys).mul(this.w), this.values);
+      // The book's attention_pool(diff(queries, self.keys) * self.w, self.values).
+      const { yHat, attentionWeights } = parametricAttentionPool(queries, this.keys, this.w, this.values);
       this.lastWeights = replaceKept(this.lastWeights, attentionWeights as tf.Tensor2D);
       return yHat;
     });

@@ -4,8 +4,8 @@
  * The book overwrites the masked scores with -1e6 and takes a softmax over the last axis. Built
  * from tfjs ops this costs seconds at (64, 512, 512) (broadcast comparisons alone take ~2.5 s), so
  * the mask is built on the host and the softmax and its gradient run as two plain loops over the
- * rows: `maskedSoftmaxForward` and `maskedSoftmaxBackward`. A faster implementation (e.g. a wasm
- * SIMD kernel) can take their place through `setMaskedSoftmaxKernels`.
+ * rows: `maskedSoftmaxForward` and `maskedSoftmaxBackward`. A faster implementation (the fast
+ * CPU kernels' WebAssembly SIMD kernel) can take their place through `setMaskedSoftmaxKernels`.
  */
 import { tf } from "../tf";
 import { describe, expectRank, fail, formatShape } from "./check";
@@ -81,24 +81,40 @@ export function maskedSoftmaxBackward(
   return dx;
 }
 
-/** The pair of host computations the masked softmax runs; replaceable for speed. */
+/**
+ * The pair of computations the masked softmax runs, replaceable for speed: `forward(x, lens)`
+ * returns the masked softmax of `x` `(batch, queries, keys)` (a new tensor; `x` unchanged) and
+ * `backward(y, dy, lens)` the gradient with respect to `x` from the forward's output `y` and
+ * the upstream gradient `dy`, with the contracts of `maskedSoftmaxForward` and
+ * `maskedSoftmaxBackward`. `lens` comes from `resolveValidLens`.
+ */
 export interface MaskedSoftmaxKernels {
-  forward: typeof maskedSoftmaxForward;
-  backward: typeof maskedSoftmaxBackward;
+  forward(x: tf.Tensor3D, lens: ResolvedValidLens): tf.Tensor3D;
+  backward(y: tf.Tensor3D, dy: tf.Tensor3D, lens: ResolvedValidLens): tf.Tensor3D;
 }
 
-const defaultKernels: MaskedSoftmaxKernels = {
-  forward: maskedSoftmaxForward,
-  backward: maskedSoftmaxBackward,
-};
-let kernels: MaskedSoftmaxKernels = defaultKernels;
+/** The forward's host loop: values copied out of tfjs, masked with `maskValue` and normalised. */
+function hostForward(x: tf.Tensor3D, lens: ResolvedValidLens, maskValue: number): tf.Tensor3D {
+  const [batch, queries, keys] = x.shape;
+  const keep = buildKeepMask(x.shape, lens);
+  return tf.tensor3d(maskedSoftmaxForward(x.dataSync() as Float32Array, batch * queries, keys, keep, maskValue), x.shape, "float32");
+}
 
-/**
- * Replaces the host forward/backward computations (same contracts as `maskedSoftmaxForward` and
- * `maskedSoftmaxBackward`); `null` restores the plain TypeScript loops.
- */
-export function setMaskedSoftmaxKernels(replacement: Partial<MaskedSoftmaxKernels> | null): void {
-  kernels = replacement === null ? defaultKernels : { ...defaultKernels, ...replacement };
+/** The host loops: values copied out of tfjs, masked and normalised in TypeScript. */
+export const hostMaskedSoftmaxKernels: MaskedSoftmaxKernels = {
+  forward: (x, lens) => hostForward(x, lens, MASK_VALUE),
+  backward(y, dy, lens) {
+    const [batch, queries, keys] = y.shape;
+    const keep = buildKeepMask(y.shape, lens);
+    const dx = maskedSoftmaxBackward(y.dataSync() as Float32Array, dy.dataSync() as Float32Array, batch * queries, keys, keep);
+    return tf.tensor3d(dx, y.shape, "float32");
+  },
+};
+let kernels: MaskedSoftmaxKernels = hostMaskedSoftmaxKernels;
+
+/** Replaces the forward/backward computations; `null` restores the plain TypeScript loops. */
+export function setMaskedSoftmaxKernels(replacement: MaskedSoftmaxKernels | null): void {
+  kernels = replacement ?? hostMaskedSoftmaxKernels;
 }
 
 /** The kernels currently in use. */
@@ -214,24 +230,14 @@ export function maskedSoftmax(X: tf.Tensor, validLens?: ValidLens | null, option
  * kernels implement the book's value only).
  */
 export function maskedSoftmaxResolved(x: tf.Tensor3D, resolved: ResolvedValidLens, maskValue: number = MASK_VALUE): tf.Tensor3D {
-  const keep = buildKeepMask(x.shape, resolved);
-  const shape = x.shape;
-  const rows = shape[0] * shape[1];
-  const cols = shape[2];
   // customGrad's callback receives (...inputs, save); this op has one input.
-  const op = tf.customGrad(((input: tf.Tensor, save: tf.GradSaveFunc) => {
+  const op = tf.customGrad(((input: tf.Tensor3D, save: tf.GradSaveFunc) => {
     const used = kernels; // forward and backward of one call come from the same pair
-    const values = input.dataSync() as Float32Array;
-    const forward = maskValue === MASK_VALUE ? used.forward(values, rows, cols, keep) : maskedSoftmaxForward(values, rows, cols, keep, maskValue);
-    const y = tf.tensor3d(forward, shape, "float32");
+    const y = maskValue === MASK_VALUE ? used.forward(input, resolved) : hostForward(input, resolved, maskValue);
     save([y]);
     return {
       value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const yValues = saved[0].dataSync() as Float32Array;
-        const dyValues = dy.dataSync() as Float32Array;
-        return tf.tensor3d(used.backward(yValues, dyValues, rows, cols, keep), shape, "float32");
-      },
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => used.backward(saved[0] as tf.Tensor3D, dy as tf.Tensor3D, resolved),
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(x) as tf.Tensor3D;

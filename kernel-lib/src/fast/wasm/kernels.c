@@ -6,46 +6,7 @@
 // that memory, then every thread calls `run(job, threadId)`; the threads take tasks from an atomic
 // counter in the job until none are left. The kernels use no shadow stack (no address-taken
 // locals), so the instances need no per-thread stack.
-#include <stdint.h>
-#include <wasm_simd128.h>
-
-#define EXPORT(name) __attribute__((export_name(name)))
-
-// Job fields (int32 indices into the job block); keep in sync with src/fast/job-layout.ts.
-enum {
-  J_OP = 0,         // which kernel (OP_*)
-  J_NEXT_TASK = 1,  // atomic task counter
-  J_NUM_TASKS = 2,
-  J_SCRATCH = 3,    // byte offset of thread 0's scratch; thread t's is J_SCRATCH + t * J_SCRATCH_BYTES
-  J_SCRATCH_BYTES = 4,
-  // matmul
-  J_M = 8, J_N = 9, J_K = 10,
-  J_A = 11, J_B = 12, J_C = 13,           // byte offsets of the operands
-  J_A_ROW = 14, J_A_COL = 15,             // element strides of A along m and k
-  J_B_ROW = 16, J_B_COL = 17,             // element strides of B along k and n
-  J_A_BATCH = 18, J_B_BATCH = 19,         // byte offsets of int32 tables: per output batch, element offset into A / B
-  J_ROWS_PER_TASK = 20, J_TASKS_PER_BATCH = 21,
-  // row-wise kernels (softmax and its gradient); J_MASK: byte offset of one keep flag (uint8) per
-  // element, 0 when nothing is masked. Masked scores become -1e6 (the book's value) and get no
-  // gradient.
-  J_ROWS = 8, J_COLS = 9, J_X = 10, J_Y = 11, J_OUT = 12, J_ROWS_PER_TASK_R = 13, J_MASK = 14,
-};
-
-enum { OP_MATMUL = 1, OP_SOFTMAX = 2, OP_SOFTMAX_GRAD = 3, OP_TANH = 4, OP_BINARY = 5 };
-
-// OP_BINARY: out = a (kind) b over J_ROWS elements (a in J_X, b in J_Y), one operand possibly a
-// single number (J_BIN_SCALAR).
-enum { J_BIN_KIND = 15, J_BIN_SCALAR = 16 };
-enum { BIN_ADD = 0, BIN_SUB = 1, BIN_MUL = 2, BIN_DIV = 3 };
-enum { BIN_FULL = 0, BIN_B_SCALAR = 1, BIN_A_SCALAR = 2 };
-
-// Register tile of the matmul micro-kernel: MR rows of A by NR columns of B.
-#define MR 4
-#define NR 8
-
-static inline int32_t take_task(int32_t *job) {
-  return __atomic_fetch_add(&job[J_NEXT_TASK], 1, __ATOMIC_RELAXED);
-}
+#include "kernels.h"
 
 // ---------------------------------------------------------------------------------------------
 // Matrix multiplication C[b] = A[b] · B[b], with arbitrary element strides (so transposes cost
@@ -94,14 +55,29 @@ static void pack_b(const float *b, int32_t rs, int32_t cs, int32_t k, int32_t n,
   }
 }
 
-#define FMA(acc, x, y) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(x, y))
-
 // One MR x NR tile of C from a packed A panel and a packed B panel. Full tiles are stored
-// straight into C; edge tiles go through `tile` and only the valid part is copied.
+// straight into C; edge tiles go through `tile` and only the valid part is copied. With
+// `accumulate` the sums continue from C's values (a later block of the inner dimension), in the
+// same order as one pass over the whole inner dimension.
 static void micro_kernel(int32_t k, const float *pa, const float *pb, float *c, int32_t ldc,
-                         int32_t rows, int32_t cols, float *tile) {
+                         int32_t rows, int32_t cols, float *tile, int32_t accumulate) {
+  int32_t full = rows == MR && cols == NR;
   v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00;
   v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  if (accumulate) {
+    const float *src = c;
+    int32_t ld = ldc;
+    if (!full) {
+      for (int32_t r = 0; r < MR; r++)
+        for (int32_t j = 0; j < NR; j++) tile[r * NR + j] = r < rows && j < cols ? c[r * ldc + j] : 0.0f;
+      src = tile;
+      ld = NR;
+    }
+    c00 = wasm_v128_load(src); c01 = wasm_v128_load(src + 4);
+    c10 = wasm_v128_load(src + ld); c11 = wasm_v128_load(src + ld + 4);
+    c20 = wasm_v128_load(src + 2 * ld); c21 = wasm_v128_load(src + 2 * ld + 4);
+    c30 = wasm_v128_load(src + 3 * ld); c31 = wasm_v128_load(src + 3 * ld + 4);
+  }
   for (int32_t p = 0; p < k; p++) {
     v128_t b0 = wasm_v128_load(pb), b1 = wasm_v128_load(pb + 4);
     v128_t a0 = wasm_v128_load32_splat(pa), a1 = wasm_v128_load32_splat(pa + 1);
@@ -113,7 +89,6 @@ static void micro_kernel(int32_t k, const float *pa, const float *pb, float *c, 
     pa += MR;
     pb += NR;
   }
-  int32_t full = rows == MR && cols == NR;
   float *dst = full ? c : tile;
   int32_t ld = full ? ldc : NR;
   wasm_v128_store(dst, c00); wasm_v128_store(dst + 4, c01);
@@ -127,6 +102,19 @@ static void micro_kernel(int32_t k, const float *pa, const float *pb, float *c, 
 }
 
 // Matrix-vector product (n == 1): each row of A dotted with the column of B.
+// a · b over k floats: two 4-lane accumulators, then the remainder in order.
+float dot_f32(const float *a, const float *b, int32_t k) {
+  v128_t acc0 = wasm_f32x4_splat(0), acc1 = acc0;
+  int32_t p = 0;
+  for (; p + 8 <= k; p += 8) {
+    FMA(acc0, wasm_v128_load(a + p), wasm_v128_load(b + p));
+    FMA(acc1, wasm_v128_load(a + p + 4), wasm_v128_load(b + p + 4));
+  }
+  float sum = hsum(wasm_f32x4_add(acc0, acc1));
+  for (; p < k; p++) sum += a[p] * b[p];
+  return sum;
+}
+
 static void gemv_rows(const float *a, int32_t rs, int32_t cs, const float *b, int32_t bs,
                       int32_t k, int32_t i0, int32_t i1, float *c) {
   if (rs == 1 && cs != 1) {
@@ -147,21 +135,22 @@ static void gemv_rows(const float *a, int32_t rs, int32_t cs, const float *b, in
   }
   for (int32_t i = i0; i < i1; i++) {
     const float *row = a + i * rs;
-    float sum = 0.0f;
-    int32_t p = 0;
     if (cs == 1 && bs == 1) {
-      v128_t acc0 = wasm_f32x4_splat(0), acc1 = acc0;
-      for (; p + 8 <= k; p += 8) {
-        FMA(acc0, wasm_v128_load(row + p), wasm_v128_load(b + p));
-        FMA(acc1, wasm_v128_load(row + p + 4), wasm_v128_load(b + p + 4));
-      }
-      acc0 = wasm_f32x4_add(acc0, acc1);
-      sum = wasm_f32x4_extract_lane(acc0, 0) + wasm_f32x4_extract_lane(acc0, 1) +
-            wasm_f32x4_extract_lane(acc0, 2) + wasm_f32x4_extract_lane(acc0, 3);
+      c[i] = dot_f32(row, b, k);
+    } else {
+      float sum = 0.0f;
+      for (int32_t p = 0; p < k; p++) sum += row[p * cs] * b[p * bs];
+      c[i] = sum;
     }
-    for (; p < k; p++) sum += row[p * cs] * b[p * bs];
-    c[i] = sum;
   }
+}
+
+static inline int32_t limit(const int32_t *limits, int32_t bi, int32_t full) {
+  return limits && limits[bi] < full ? (limits[bi] > 0 ? limits[bi] : 0) : full;
+}
+
+static void zero_rows(float *c, int32_t row0, int32_t row1, int32_t col0, int32_t n) {
+  for (int32_t i = row0; i < row1; i++) __builtin_memset(c + i * n + col0, 0, (uint32_t)(n - col0) * 4);
 }
 
 static void run_matmul(int32_t *job, uint8_t *scratch) {
@@ -172,14 +161,18 @@ static void run_matmul(int32_t *job, uint8_t *scratch) {
   const int32_t ars = job[J_A_ROW], acs = job[J_A_COL], brs = job[J_B_ROW], bcs = job[J_B_COL];
   const int32_t *a_off = (const int32_t *)job[J_A_BATCH];
   const int32_t *b_off = (const int32_t *)job[J_B_BATCH];
+  const int32_t *m_lim = (const int32_t *)job[J_M_LIMITS];
+  const int32_t *n_lim = (const int32_t *)job[J_N_LIMITS];
+  const int32_t *k_lim = (const int32_t *)job[J_K_LIMITS];
   const int32_t rows_per_task = job[J_ROWS_PER_TASK], tasks_per_batch = job[J_TASKS_PER_BATCH];
   const int32_t num_tasks = job[J_NUM_TASKS];
 
-  // Scratch of this thread: [tile MR*NR][A panel k*MR][packed B k*n_padded].
+  // Scratch of this thread: [tile MR*NR][A panel KC*MR][packed B KC*n_padded].
   float *tile = (float *)scratch;
   float *panel_a = tile + MR * NR;
-  float *packed_b = panel_a + k * MR;
-  int32_t packed_b_offset = -1;  // which B (by element offset) is in packed_b
+  float *packed_b = panel_a + KC * MR;
+  // Which B is in packed_b: its element offset and the columns and depth packed.
+  int32_t packed_b_offset = -1, packed_n = -1, packed_k = -1;
 
   for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
     const int32_t bi = t / tasks_per_batch;
@@ -187,22 +180,39 @@ static void run_matmul(int32_t *job, uint8_t *scratch) {
     const int32_t i_end = i_begin + rows_per_task < m ? i_begin + rows_per_task : m;
     const float *ab = a + a_off[bi];
     float *cb = c + (int64_t)bi * m * n;
-    if (n == 1) {
-      gemv_rows(ab, ars, acs, b + b_off[bi], brs, k, i_begin, i_end, cb);
+    // Per-batch limits: only rows < mb and columns < nb are computed (the rest of C is zero), over
+    // the first kb terms of the inner dimension.
+    const int32_t mb = limit(m_lim, bi, m), nb = limit(n_lim, bi, n), kb = limit(k_lim, bi, k);
+    const int32_t i_stop = i_end < mb ? i_end : mb;
+    zero_rows(cb, i_stop > i_begin ? i_stop : i_begin, i_end, 0, n);
+    if (i_stop <= i_begin) continue;
+    if (nb < n) zero_rows(cb, i_begin, i_stop, nb, n);
+    if (kb == 0 || nb == 0) {
+      zero_rows(cb, i_begin, i_stop, 0, nb);
       continue;
     }
-    if (packed_b_offset != b_off[bi]) {
-      pack_b(b + b_off[bi], brs, bcs, k, n, packed_b);
-      packed_b_offset = b_off[bi];
+    if (n == 1) {
+      gemv_rows(ab, ars, acs, b + b_off[bi], brs, kb, i_begin, i_stop, cb);
+      continue;
     }
-    for (int32_t i0 = i_begin; i0 < i_end; i0 += MR) {
-      const int32_t rows = i_end - i0 < MR ? i_end - i0 : MR;
-      pack_a(ab + i0 * ars, ars, acs, rows, k, panel_a);
-      const float *pb = packed_b;
-      for (int32_t j0 = 0; j0 < n; j0 += NR) {
-        const int32_t cols = n - j0 < NR ? n - j0 : NR;
-        micro_kernel(k, panel_a, pb, cb + i0 * n + j0, n, rows, cols, tile);
-        pb += k * NR;
+    // Blocks of KC of the inner dimension, so that the packed B stays in the cache.
+    for (int32_t k0 = 0; k0 < kb; k0 += KC) {
+      const int32_t kc = kb - k0 < KC ? kb - k0 : KC;
+      if (packed_b_offset != b_off[bi] || packed_n != nb || packed_k != k0 + kc) {
+        pack_b(b + b_off[bi] + k0 * brs, brs, bcs, kc, nb, packed_b);
+        packed_b_offset = b_off[bi];
+        packed_n = nb;
+        packed_k = k0 + kc;
+      }
+      for (int32_t i0 = i_begin; i0 < i_stop; i0 += MR) {
+        const int32_t rows = i_stop - i0 < MR ? i_stop - i0 : MR;
+        pack_a(ab + i0 * ars + k0 * acs, ars, acs, rows, kc, panel_a);
+        const float *pb = packed_b;
+        for (int32_t j0 = 0; j0 < nb; j0 += NR) {
+          const int32_t cols = nb - j0 < NR ? nb - j0 : NR;
+          micro_kernel(kc, panel_a, pb, cb + i0 * n + j0, n, rows, cols, tile, k0 > 0);
+          pb += kc * NR;
+        }
       }
     }
   }
@@ -211,43 +221,7 @@ static void run_matmul(int32_t *job, uint8_t *scratch) {
 // ---------------------------------------------------------------------------------------------
 // Softmax over the last axis and its gradient.
 
-// exp(x) for x <= 0 (the softmax subtracts the row maximum first): Cephes' range reduction and
-// polynomial, with results below ~1e-38 flushed to zero (as exp of the book's -1e6 mask is).
-static inline v128_t exp_nonpositive(v128_t x) {
-  const v128_t lo = wasm_f32x4_splat(-87.33654f);
-  // Lanes to keep: not underflowing, or NaN (which must propagate, as in tfjs).
-  v128_t keep = wasm_v128_or(wasm_f32x4_ge(x, lo), wasm_f32x4_ne(x, x));
-  x = wasm_f32x4_max(x, lo);
-  v128_t fx = wasm_f32x4_floor(wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)),
-                                              wasm_f32x4_splat(0.5f)));
-  x = wasm_f32x4_sub(x, wasm_f32x4_mul(fx, wasm_f32x4_splat(0.693359375f)));
-  x = wasm_f32x4_sub(x, wasm_f32x4_mul(fx, wasm_f32x4_splat(-2.12194440e-4f)));
-  v128_t z = wasm_f32x4_mul(x, x);
-  v128_t y = wasm_f32x4_splat(1.9875691500e-4f);
-  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(1.3981999507e-3f));
-  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(8.3334519073e-3f));
-  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(4.1665795894e-2f));
-  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(1.6666665459e-1f));
-  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(5.0000001201e-1f));
-  y = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(y, z), x), wasm_f32x4_splat(1.0f));
-  // 2^fx built from its exponent bits; fx >= -126 after the clamp above.
-  v128_t pow2 = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(fx), wasm_i32x4_splat(127)), 23);
-  return wasm_v128_and(wasm_f32x4_mul(y, pow2), keep);
-}
-
-static inline float hsum(v128_t v) {
-  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) +
-         wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
-}
-
-static inline float hmax(v128_t v) {
-  float a = wasm_f32x4_extract_lane(v, 0), b = wasm_f32x4_extract_lane(v, 1);
-  float c = wasm_f32x4_extract_lane(v, 2), d = wasm_f32x4_extract_lane(v, 3);
-  float ab = a > b ? a : b, cd = c > d ? c : d;
-  return ab > cd ? ab : cd;
-}
-
-static void softmax_row(const float *x, float *y, int32_t n) {
+void softmax_row(const float *x, float *y, int32_t n) {
   int32_t j = 0;
   float mx = -__builtin_inff();
   if (n >= 4) {
@@ -292,6 +266,15 @@ static void softmax_grad_row(const float *y, const float *dy, float *dx, int32_t
   for (; j < n; j++) dx[j] = y[j] * (dy[j] - dot);
 }
 
+// Divides n floats by s in place (the attention's 1/√d), skipped when s is 0.
+static void divide_row(float *x, int32_t n, float s) {
+  if (s == 0.0f) return;
+  const v128_t vs = wasm_f32x4_splat(s);
+  int32_t j = 0;
+  for (; j + 4 <= n; j += 4) wasm_v128_store(x + j, wasm_f32x4_div(wasm_v128_load(x + j), vs));
+  for (; j < n; j++) x[j] /= s;
+}
+
 static void run_rows(int32_t *job, int32_t op) {
   const int32_t rows = job[J_ROWS], n = job[J_COLS], per_task = job[J_ROWS_PER_TASK_R];
   const int32_t num_tasks = job[J_NUM_TASKS];
@@ -299,14 +282,22 @@ static void run_rows(int32_t *job, int32_t op) {
   const float *y = (const float *)job[J_Y];
   float *out = (float *)job[J_OUT];
   const uint8_t *keep = (const uint8_t *)job[J_MASK];
+  const int32_t *lens = (const int32_t *)job[J_ROW_LENS];
+  const float scale = *(const float *)&job[J_SCALE];
   for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
     int32_t r1 = (t + 1) * per_task < rows ? (t + 1) * per_task : rows;
     for (int32_t r = t * per_task; r < r1; r++) {
       int32_t o = r * n;
       if (op == OP_SOFTMAX) {
-        if (keep) {
-          // The book's masking, then the softmax in place.
-          for (int32_t j = 0; j < n; j++) out[o + j] = keep[o + j] ? x[o + j] : -1e6f;
+        if (keep || lens || scale != 0.0f) {
+          // Scaled, then the book's masking, then the softmax in place.
+          const int32_t len = lens ? lens[r] : n;
+          for (int32_t j = 0; j < len; j++) out[o + j] = x[o + j];
+          divide_row(out + o, len, scale);
+          for (int32_t j = len; j < n; j++) out[o + j] = -1e6f;
+          if (keep) {
+            for (int32_t j = 0; j < n; j++) out[o + j] = keep[o + j] ? out[o + j] : -1e6f;
+          }
           softmax_row(out + o, out + o, n);
         } else {
           softmax_row(x + o, out + o, n);
@@ -315,108 +306,11 @@ static void run_rows(int32_t *job, int32_t op) {
         softmax_grad_row(x + o, y + o, out + o, n);
         if (keep) {
           for (int32_t j = 0; j < n; j++) out[o + j] = keep[o + j] ? out[o + j] : 0.0f;
+        } else if (lens) {
+          for (int32_t j = lens[r]; j < n; j++) out[o + j] = 0.0f;
         }
+        divide_row(out + o, lens ? lens[r] : n, scale);
       }
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Elementwise tanh (J_ROWS elements, J_ROWS_PER_TASK_R per task, J_X in, J_OUT out).
-
-// Cephes' tanhf: an odd polynomial below |x| = 0.625 (no cancellation near 0), otherwise
-// tanh from exp(-2|x|) <= 1 so nothing overflows.
-static inline v128_t tanh4(v128_t x) {
-  v128_t ax = wasm_f32x4_abs(x);
-  v128_t z = wasm_f32x4_mul(x, x);
-  v128_t p = wasm_f32x4_splat(-5.70498872745e-3f);
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(2.06390887954e-2f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(-5.37397155531e-2f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(1.33314422036e-1f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(-3.33332819422e-1f));
-  v128_t small = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, z), x), x);
-  v128_t e = exp_nonpositive(wasm_f32x4_mul(ax, wasm_f32x4_splat(-2.0f)));
-  // 1 - 2e/(1+e) rather than (1-e)/(1+e): rounds like tanh itself just below 1.
-  v128_t big = wasm_f32x4_sub(wasm_f32x4_splat(1.0f),
-                              wasm_f32x4_div(wasm_f32x4_add(e, e), wasm_f32x4_add(wasm_f32x4_splat(1.0f), e)));
-  v128_t magnitude = wasm_f32x4_abs(wasm_v128_bitselect(small, big, wasm_f32x4_lt(ax, wasm_f32x4_splat(0.625f))));
-  // tanh is odd: the sign of x (this also keeps tanh(-0) = -0).
-  return wasm_v128_or(magnitude, wasm_v128_and(x, wasm_i32x4_splat((int32_t)0x80000000)));
-}
-
-static void run_tanh(int32_t *job) {
-  const int32_t n = job[J_ROWS], per_task = job[J_ROWS_PER_TASK_R], num_tasks = job[J_NUM_TASKS];
-  const float *x = (const float *)job[J_X];
-  float *out = (float *)job[J_OUT];
-  for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
-    int32_t i = t * per_task;
-    const int32_t end = i + per_task < n ? i + per_task : n;
-    for (; i + 4 <= end; i += 4) wasm_v128_store(out + i, tanh4(wasm_v128_load(x + i)));
-    for (; i < end; i++) out[i] = wasm_f32x4_extract_lane(tanh4(wasm_f32x4_splat(x[i])), 0);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Elementwise add, sub, mul, div. Single-precision IEEE arithmetic, so results are bit-identical
-// to JavaScript's (double arithmetic rounded to float32 is exact for these four operations).
-
-static inline v128_t binary4(int32_t kind, v128_t a, v128_t b) {
-  switch (kind) {
-    case BIN_ADD: return wasm_f32x4_add(a, b);
-    case BIN_SUB: return wasm_f32x4_sub(a, b);
-    case BIN_MUL: return wasm_f32x4_mul(a, b);
-    default: return wasm_f32x4_div(a, b);
-  }
-}
-
-static inline float binary1(int32_t kind, float a, float b) {
-  switch (kind) {
-    case BIN_ADD: return a + b;
-    case BIN_SUB: return a - b;
-    case BIN_MUL: return a * b;
-    default: return a / b;
-  }
-}
-
-static void binary_range(int32_t kind, int32_t scalar, const float *a, const float *b, float *out,
-                         int32_t i, int32_t end) {
-  if (scalar == BIN_FULL) {
-    for (; i + 4 <= end; i += 4) wasm_v128_store(out + i, binary4(kind, wasm_v128_load(a + i), wasm_v128_load(b + i)));
-    for (; i < end; i++) out[i] = binary1(kind, a[i], b[i]);
-  } else if (scalar == BIN_B_SCALAR) {
-    const v128_t vb = wasm_f32x4_splat(b[0]);
-    for (; i + 4 <= end; i += 4) wasm_v128_store(out + i, binary4(kind, wasm_v128_load(a + i), vb));
-    for (; i < end; i++) out[i] = binary1(kind, a[i], b[0]);
-  } else {
-    const v128_t va = wasm_f32x4_splat(a[0]);
-    for (; i + 4 <= end; i += 4) wasm_v128_store(out + i, binary4(kind, va, wasm_v128_load(b + i)));
-    for (; i < end; i++) out[i] = binary1(kind, a[0], b[i]);
-  }
-}
-
-static void run_binary(int32_t *job) {
-  const int32_t n = job[J_ROWS], per_task = job[J_ROWS_PER_TASK_R], num_tasks = job[J_NUM_TASKS];
-  const int32_t kind = job[J_BIN_KIND], scalar = job[J_BIN_SCALAR];
-  const float *a = (const float *)job[J_X];
-  const float *b = (const float *)job[J_Y];
-  float *out = (float *)job[J_OUT];
-  for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
-    const int32_t i = t * per_task;
-    const int32_t end = i + per_task < n ? i + per_task : n;
-    // One loop per (kind, operand layout), so each inner loop is branch-free.
-    switch (kind * 3 + scalar) {
-      case BIN_ADD * 3 + BIN_FULL: binary_range(BIN_ADD, BIN_FULL, a, b, out, i, end); break;
-      case BIN_ADD * 3 + BIN_B_SCALAR: binary_range(BIN_ADD, BIN_B_SCALAR, a, b, out, i, end); break;
-      case BIN_ADD * 3 + BIN_A_SCALAR: binary_range(BIN_ADD, BIN_A_SCALAR, a, b, out, i, end); break;
-      case BIN_SUB * 3 + BIN_FULL: binary_range(BIN_SUB, BIN_FULL, a, b, out, i, end); break;
-      case BIN_SUB * 3 + BIN_B_SCALAR: binary_range(BIN_SUB, BIN_B_SCALAR, a, b, out, i, end); break;
-      case BIN_SUB * 3 + BIN_A_SCALAR: binary_range(BIN_SUB, BIN_A_SCALAR, a, b, out, i, end); break;
-      case BIN_MUL * 3 + BIN_FULL: binary_range(BIN_MUL, BIN_FULL, a, b, out, i, end); break;
-      case BIN_MUL * 3 + BIN_B_SCALAR: binary_range(BIN_MUL, BIN_B_SCALAR, a, b, out, i, end); break;
-      case BIN_MUL * 3 + BIN_A_SCALAR: binary_range(BIN_MUL, BIN_A_SCALAR, a, b, out, i, end); break;
-      case BIN_DIV * 3 + BIN_FULL: binary_range(BIN_DIV, BIN_FULL, a, b, out, i, end); break;
-      case BIN_DIV * 3 + BIN_B_SCALAR: binary_range(BIN_DIV, BIN_B_SCALAR, a, b, out, i, end); break;
-      default: binary_range(BIN_DIV, BIN_A_SCALAR, a, b, out, i, end); break;
     }
   }
 }
@@ -427,8 +321,17 @@ EXPORT("run") void run(int32_t *job, int32_t thread_id) {
     case OP_MATMUL: run_matmul(job, scratch); break;
     case OP_SOFTMAX:
     case OP_SOFTMAX_GRAD: run_rows(job, job[J_OP]); break;
-    case OP_TANH: run_tanh(job); break;
-    case OP_BINARY: run_binary(job); break;
+    case OP_BINARY: run_binary(job, scratch); break;
+    case OP_UNARY: run_unary(job); break;
+    case OP_ROW_REDUCE: run_row_reduce(job); break;
+    case OP_COPY: run_copy(job); break;
+    case OP_GATHER: run_gather(job); break;
+    case OP_SEGMENT_SUM: run_segment_sum(job); break;
+    case OP_NW_POOL: run_nw_pool(job); break;
+    case OP_NW_POOL_GRAD: run_nw_pool_grad(job, scratch); break;
+    case OP_LAYER_NORM: run_layer_norm(job); break;
+    case OP_LAYER_NORM_GRAD: run_layer_norm_grad(job); break;
+    case OP_SELECT: run_select(job); break;
     default: break;
   }
 }

@@ -1,0 +1,167 @@
+// Shared declarations of the fast kernels (kernels.c, elementwise.c, movement.c), compiled to
+// WebAssembly with SIMD128 by scripts/build-wasm.mjs.
+#ifndef D2L_KERNELS_H
+#define D2L_KERNELS_H
+#include <stdint.h>
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(name)))
+
+// Job fields (int32 indices into the job block); keep in sync with src/fast/job-layout.ts.
+enum {
+  J_OP = 0,         // which kernel (OP_*)
+  J_NEXT_TASK = 1,  // atomic task counter
+  J_NUM_TASKS = 2,
+  J_SCRATCH = 3,    // byte offset of thread 0's scratch; thread t's is J_SCRATCH + t * J_SCRATCH_BYTES
+  J_SCRATCH_BYTES = 4,
+  // matmul
+  J_M = 8, J_N = 9, J_K = 10,
+  J_A = 11, J_B = 12, J_C = 13,           // byte offsets of the operands
+  J_A_ROW = 14, J_A_COL = 15,             // element strides of A along m and k
+  J_B_ROW = 16, J_B_COL = 17,             // element strides of B along k and n
+  J_A_BATCH = 18, J_B_BATCH = 19,         // byte offsets of int32 tables: per output batch, element offset into A / B
+  J_ROWS_PER_TASK = 20, J_TASKS_PER_BATCH = 21,
+  J_M_LIMITS = 22, J_N_LIMITS = 23, J_K_LIMITS = 24,  // byte offsets of int32 per-batch limits, or 0
+  // row-wise kernels (softmax and its gradient); J_MASK: byte offset of one keep flag (uint8) per
+  // element, J_ROW_LENS: of one length (int32) per row (columns from it on are masked); 0 when
+  // not used. Masked scores become -1e6 (the book's value) and get no gradient.
+  J_ROWS = 8, J_COLS = 9, J_X = 10, J_Y = 11, J_OUT = 12, J_ROWS_PER_TASK_R = 13, J_MASK = 14,
+  J_ROW_LENS = 17, J_SCALE = 18,  // J_SCALE: float bits of a divisor applied to x first (0: none)
+};
+
+enum {
+  OP_MATMUL = 1, OP_SOFTMAX = 2, OP_SOFTMAX_GRAD = 3, OP_BINARY = 5, OP_UNARY = 6,
+  OP_ROW_REDUCE = 7, OP_COPY = 8, OP_GATHER = 9, OP_SEGMENT_SUM = 10, OP_NW_POOL = 11, OP_NW_POOL_GRAD = 12,
+  OP_LAYER_NORM = 13, OP_LAYER_NORM_GRAD = 14, OP_SELECT = 15,
+};
+
+// OP_BINARY: out = a (kind) b over J_ROWS elements (a in J_X, b in J_Y) with broadcasting
+// strides (see run_binary). The gradient kinds take a = the forward's output y (or input x for
+// Relu) and b = the upstream gradient dy.
+enum { J_BIN_KIND = 15, J_BIN_RANK = 18, J_BIN_TABLE = 19 };
+enum {
+  BIN_ADD = 0, BIN_SUB = 1, BIN_MUL = 2, BIN_DIV = 3, BIN_MAX = 4, BIN_MIN = 5,
+  BIN_SIGMOID_GRAD = 6, BIN_RELU_GRAD = 7, BIN_TANH_GRAD = 8,
+};
+
+// OP_UNARY: out = f(x) over J_ROWS elements (J_X in, J_OUT out), J_ROWS_PER_TASK_R per task.
+enum { J_UNARY_KIND = 15 };
+enum {
+  UN_RELU = 0, UN_SIGMOID = 1, UN_EXP = 2, UN_LOG = 3, UN_SQRT = 4, UN_RSQRT = 5, UN_SQUARE = 6,
+  UN_ABS = 7, UN_NEG = 8, UN_TANH = 9,
+};
+
+// OP_ROW_REDUCE: one float (max, sum) or int32 (argmax) per row of J_COLS floats; sums divide by
+// J_SCALE (float bits) first when it is not 0.
+enum { J_REDUCE_KIND = 15 };
+enum { RED_MAX = 0, RED_ARGMAX = 1, RED_SUM = 2 };
+
+// OP_COPY: a strided copy of J_COPY_RANK dimensions from J_X to J_OUT; J_COPY_TABLE is the byte
+// offset of int32 [dims | source strides | destination strides | rank zeros for the odometer]
+// (strides in elements, possibly negative); elements of J_ELEM_BYTES (1 or 4) bytes.
+enum { J_COPY_RANK = 8, J_COPY_TABLE = 9, J_ELEM_BYTES = 16 };
+
+// OP_GATHER: x (outer, J_AXIS_DIM, inner) at J_X, J_COUNT int32 indices at J_Y → (outer, count,
+// inner) at J_OUT; elements of J_ELEM_BYTES bytes.
+enum { J_OUTER = 8, J_AXIS_DIM = 9, J_INNER = 13, J_COUNT = 14 };
+
+// OP_SEGMENT_SUM: x (J_ROWS, J_INNER) floats at J_X, one int32 segment per row at J_Y → sums of
+// the rows of each of J_SEGMENTS segments at J_OUT (ids outside [0, J_SEGMENTS) ignored), summed
+// in double precision in row order in thread 0's scratch.
+enum { J_SEGMENTS = 14 };
+
+// Register tile of the matmul micro-kernel: MR rows of A by NR columns of B.
+#define MR 4
+#define NR 8
+// Block of the inner dimension the matmul packs at a time (KC x n floats of B per thread).
+#define KC 256
+
+#define FMA(acc, x, y) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(x, y))
+
+static inline int32_t take_task(int32_t *job) {
+  return __atomic_fetch_add(&job[J_NEXT_TASK], 1, __ATOMIC_RELAXED);
+}
+
+// Cephes' expf in two steps: n = round(x / ln 2), then e^(x − n·ln 2) by its polynomial (for
+// |x − n·ln 2| <= ln 2 / 2); the caller scales by 2^n.
+static inline v128_t exp_round(v128_t x) {
+  return wasm_f32x4_floor(wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)),
+                                         wasm_f32x4_splat(0.5f)));
+}
+
+static inline v128_t exp_reduced(v128_t x, v128_t fx) {
+  x = wasm_f32x4_sub(x, wasm_f32x4_mul(fx, wasm_f32x4_splat(0.693359375f)));
+  x = wasm_f32x4_sub(x, wasm_f32x4_mul(fx, wasm_f32x4_splat(-2.12194440e-4f)));
+  v128_t z = wasm_f32x4_mul(x, x);
+  v128_t y = wasm_f32x4_splat(1.9875691500e-4f);
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(1.3981999507e-3f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(8.3334519073e-3f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(4.1665795894e-2f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(1.6666665459e-1f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(5.0000001201e-1f));
+  return wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(y, z), x), wasm_f32x4_splat(1.0f));
+}
+
+// 2^n for integer-valued floats n in [-126, 127], from its exponent bits. Adding 1.5·2^23 puts
+// n in the low bits of the float (cheaper than a saturating conversion to integers).
+static inline v128_t pow2(v128_t n) {
+  v128_t bits = wasm_f32x4_add(n, wasm_f32x4_splat(12582912.0f));
+  return wasm_i32x4_shl(wasm_i32x4_add(bits, wasm_i32x4_splat(127 - 0x4B400000)), 23);
+}
+
+// exp(x) for x <= 0 (the softmax subtracts the row maximum first), with results below ~1e-38
+// flushed to zero (as exp of the book's -1e6 mask is).
+static inline v128_t exp_nonpositive(v128_t x) {
+  const v128_t lo = wasm_f32x4_splat(-87.33654f);
+  // Lanes to keep: not underflowing, or NaN (which must propagate, as in tfjs).
+  v128_t keep = wasm_v128_or(wasm_f32x4_ge(x, lo), wasm_f32x4_ne(x, x));
+  x = wasm_f32x4_max(x, lo);
+  v128_t fx = exp_round(x);  // >= -126 after the clamp
+  return wasm_v128_and(wasm_f32x4_mul(exp_reduced(x, fx), pow2(fx)), keep);
+}
+
+static inline float hsum(v128_t v) {
+  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) +
+         wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
+}
+
+static inline float hmax(v128_t v) {
+  float a = wasm_f32x4_extract_lane(v, 0), b = wasm_f32x4_extract_lane(v, 1);
+  float c = wasm_f32x4_extract_lane(v, 2), d = wasm_f32x4_extract_lane(v, 3);
+  float ab = a > b ? a : b, cd = c > d ? c : d;
+  return ab > cd ? ab : cd;
+}
+
+void run_binary(int32_t *job, uint8_t *scratch);
+void run_unary(int32_t *job);
+void run_row_reduce(int32_t *job);
+void run_copy(int32_t *job);
+void run_gather(int32_t *job);
+void run_segment_sum(int32_t *job);
+void run_nw_pool(int32_t *job);
+void run_nw_pool_grad(int32_t *job, uint8_t *scratch);
+void run_layer_norm(int32_t *job);
+void run_layer_norm_grad(int32_t *job);
+void run_select(int32_t *job);
+
+// Shared by several kernels (kernels.c).
+float dot_f32(const float *a, const float *b, int32_t k);
+void softmax_row(const float *x, float *y, int32_t n);
+
+// OP_NW_POOL (section 11.2's parametric attention pooling): J_ROWS queries at J_X, J_COLS keys at
+// J_Y, the width at J_W, values at J_V → weights (rows × cols) at J_OUT and predictions at J_YHAT.
+// OP_NW_POOL_GRAD: the same inputs with the weights at J_OUT and the upstream gradients J_DY (of
+// the predictions) and J_DWEIGHTS (of the weights; 0 when none) → J_DQ, J_DK, J_DWIDTH, J_DV.
+enum {
+  J_W = 20, J_V = 21, J_YHAT = 22, J_DY = 23, J_DWEIGHTS = 24, J_DQ = 25, J_DK = 26, J_DWIDTH = 27, J_DV = 28,
+};
+
+// OP_LAYER_NORM: J_ROWS rows of J_COLS at J_X, weight J_W and bias J_V (J_COLS each), epsilon
+// (float bits) in J_EPS → J_OUT, and per row J_MEAN and J_RSTD. OP_LAYER_NORM_GRAD: J_X, J_W,
+// J_MEAN, J_RSTD and the upstream gradient J_DY → dx at J_OUT, the weight's gradient at J_DQ, the
+// bias's at J_DK (2 · J_COLS doubles of scratch).
+enum { J_EPS = 29, J_MEAN = 30, J_RSTD = 31 };
+
+// OP_SELECT: J_ROWS elements of J_ELEM_BYTES bytes, J_OUT = condition (uint8 at J_MASK) ? J_X : J_Y.
+
+#endif
