@@ -97,7 +97,8 @@ function trainingStep(model: d2l.Module, batch: Tensor[], clip: number): Workloa
   };
 }
 
-function workload(row: Row): Workload {
+/** The timed unit of work of `row` (also used by bench/profile_step.ts). */
+export function workloadFor(row: Row): Workload {
   switch (row.id) {
     case "masked_softmax": {
       const X = d2l.randn([row.batch!, row.queries!, row.keys!]) as d2l.tf.Tensor3D;
@@ -214,7 +215,7 @@ async function main(): Promise<void> {
   await d2l.useBackend("cpu");
   d2l.useFastKernels(mode === "fast");
   d2l.seed(0);
-  const work = workload(row);
+  const work = workloadFor(row);
 
   // Warm-up: one run, more while they are short (up to 20 runs or 2 s, so that a few-millisecond
   // row is timed with V8's optimised code, as torch_rows.py does likewise); when the first run
@@ -253,10 +254,12 @@ async function main(): Promise<void> {
   process.stdout.write(JSON.stringify(result) + "\n");
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -67,6 +67,23 @@ export const Job = {
   eps: 29,
   mean: 30,
   rstd: 31,
+  // GRU step (with rows = batch, cols = hidden, x = gi or dy, y = gh or dh1, out = h or dGi)
+  gruBiasIh: 20,
+  gruBiasHh: 21,
+  gruHPrev: 22,
+  gruGates: 23,
+  gruDh2: 24,
+  gruDGh: 25,
+  gruDhPrev: 26,
+  // Adam (with rows = count, x = parameters, y = gradients, rowsPerTaskR)
+  adamM: 20,
+  adamV: 21,
+  adamBeta1: 22,
+  adamBeta2: 23,
+  adamStep: 24,
+  adamBiasCorrection2Sqrt: 25,
+  adamEps: 26,
+  adamScale: 27,
 } as const;
 
 /** Size of a job block in int32 fields. */
@@ -74,7 +91,8 @@ export const JOB_FIELDS = 32;
 
 export const Op = {
   matmul: 1, softmax: 2, softmaxGrad: 3, binary: 5, unary: 6, rowReduce: 7, copy: 8, gather: 9, segmentSum: 10,
-  nwPool: 11, nwPoolGrad: 12, layerNorm: 13, layerNormGrad: 14, select: 15,
+  nwPool: 11, nwPoolGrad: 12, layerNorm: 13, layerNormGrad: 14, select: 15, gruCell: 16, gruCellGrad: 17,
+  adam: 18,
 } as const;
 
 /** OP_BINARY's kinds (BIN_* in kernels.h). */

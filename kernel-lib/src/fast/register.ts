@@ -49,6 +49,8 @@ import {
   parametricPoolGradKernel,
   parametricPoolKernel,
 } from "./pooling";
+import { fastGruLayer, GRU_LAYER_GRAD_KERNEL, GRU_LAYER_KERNEL, gruLayerGradient, gruLayerGradKernel, gruLayerKernel } from "./recurrent";
+import { setRecurrentKernels } from "../ops/recurrent";
 import { HeapExhausted, moveOutOfHeap, trackBackend } from "./heap";
 import { getRuntime } from "./runtime";
 import { makeArgMax, makeMax, makeSumOrMean } from "./reduce";
@@ -117,6 +119,8 @@ const OWN_KERNELS: ReadonlyArray<[string, KernelFunc]> = [
   [ATTENTION_WEIGHTS_GRAD_KERNEL, attentionWeightsGradKernel],
   [ATTENTION_VALUES_KERNEL, attentionValuesKernel],
   [ATTENTION_VALUES_GRAD_KERNEL, attentionValuesGradKernel],
+  [GRU_LAYER_KERNEL, gruLayerKernel],
+  [GRU_LAYER_GRAD_KERNEL, gruLayerGradKernel],
 ];
 
 /**
@@ -184,7 +188,8 @@ function fusedGradient(original: GradConfig, fused: (typeof FUSED_GRADIENTS)[num
  * UnsortedSegmentSum, OneHot, Select, Cast; the masked softmax's computations (its hook
  * `setMaskedSoftmaxKernels`), section 11.2's parametric attention pooling (its hook
  * `setParametricAttentionPoolKernel`), LayerNorm (its hook `setLayerNormKernel`) and the scaled
- * dot-product attention (its hooks `setDotProductAttentionKernels`). Throws if the WebAssembly module was not built.
+ * dot-product attention (its hooks `setDotProductAttentionKernels`) and a whole GRU layer forward
+ * and backward (its hook `setRecurrentKernels`). Throws if the WebAssembly module was not built.
  */
 export function useFastKernels(enable = true): void {
   if (enable === enabled) return;
@@ -202,6 +207,7 @@ export function useFastKernels(enable = true): void {
       }
       tf.registerGradient(parametricPoolGradient);
       tf.registerGradient(layerNormGradient);
+      tf.registerGradient(gruLayerGradient);
       for (const gradient of attentionGradients) tf.registerGradient(gradient);
       for (const { op } of FUSED_GRADIENTS) {
         const original = tf.getGradient(op);
@@ -222,6 +228,7 @@ export function useFastKernels(enable = true): void {
     setParametricAttentionPoolKernel(fastParametricAttentionPool);
     setLayerNormKernel(fastLayerNorm);
     setDotProductAttentionKernels(fastDotProductAttention);
+    setRecurrentKernels({ gru: fastGruLayer });
   } else if (reference) {
     const backend = tf.findBackend(BACKEND);
     if (backend) moveOutOfHeap(backend, getRuntime().heap);
@@ -231,6 +238,7 @@ export function useFastKernels(enable = true): void {
     setParametricAttentionPoolKernel(null);
     setLayerNormKernel(null);
     setDotProductAttentionKernels(null);
+    setRecurrentKernels(null);
   }
   enabled = enable;
 }

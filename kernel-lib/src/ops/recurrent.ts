@@ -325,7 +325,7 @@ function lstmOp(x: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tensor2D, w: LstmLayerWe
 }
 
 /** The last of `steps` rows of `(steps, batch, hidden)` as `(batch, hidden)`; a split keeps the slice contiguous. */
-function lastStep(outputs: tf.Tensor3D): tf.Tensor2D {
+export function lastStep(outputs: tf.Tensor3D): tf.Tensor2D {
   const [steps, batch, hidden] = outputs.shape;
   if (steps === 1) return outputs.reshape([batch, hidden]);
   return tf.split(outputs, [steps - 1, 1], 0)[1].reshape([batch, hidden]);

@@ -335,3 +335,126 @@ static void rows_sum(const float *x, float *out, int32_t r0, int32_t r1, int32_t
     out[r] = (float)sum;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// One step of PyTorch's GRU layer and its gradient (OP_GRU_CELL, OP_GRU_CELL_GRAD; see
+// kernels.h), row blocks of J_ROWS_PER_TASK_R examples per task. The matrix products around
+// them (input projections of all steps, W_hh h of each step and the weight gradients) are
+// OP_MATMUL jobs issued by src/fast/recurrent.ts.
+
+static inline v128_t sigmoid4(v128_t x) { return unary4(UN_SIGMOID, x); }
+
+static inline void gru_cell4(const float *gi, const float *gh, const float *bih, const float *bhh, const float *hprev,
+                             float *h, float *gates, int32_t hidden, int32_t j) {
+  const int32_t H = hidden;
+  v128_t r = sigmoid4(wasm_f32x4_add(wasm_f32x4_add(wasm_v128_load(gi + j), wasm_v128_load(bih + j)),
+                                     wasm_f32x4_add(wasm_v128_load(gh + j), wasm_v128_load(bhh + j))));
+  v128_t z = sigmoid4(wasm_f32x4_add(wasm_f32x4_add(wasm_v128_load(gi + H + j), wasm_v128_load(bih + H + j)),
+                                     wasm_f32x4_add(wasm_v128_load(gh + H + j), wasm_v128_load(bhh + H + j))));
+  v128_t hn = wasm_f32x4_add(wasm_v128_load(gh + 2 * H + j), wasm_v128_load(bhh + 2 * H + j));
+  v128_t n = tanh4(wasm_f32x4_add(wasm_f32x4_add(wasm_v128_load(gi + 2 * H + j), wasm_v128_load(bih + 2 * H + j)),
+                                  wasm_f32x4_mul(r, hn)));
+  v128_t hp = wasm_v128_load(hprev + j);
+  // (1 − z)·n + z·h
+  wasm_v128_store(h + j, wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_sub(wasm_f32x4_splat(1.0f), z), n), wasm_f32x4_mul(z, hp)));
+  wasm_v128_store(gates + j, r);
+  wasm_v128_store(gates + H + j, z);
+  wasm_v128_store(gates + 2 * H + j, n);
+  wasm_v128_store(gates + 3 * H + j, hn);
+}
+
+void run_gru_cell(int32_t *job) {
+  const int32_t rows = job[J_ROWS], H = job[J_COLS], per_task = job[J_ROWS_PER_TASK_R], num_tasks = job[J_NUM_TASKS];
+  const float *gi = (const float *)job[J_X], *gh = (const float *)job[J_Y];
+  const float *bih = (const float *)job[J_GRU_BIH], *bhh = (const float *)job[J_GRU_BHH];
+  const float *hprev = (const float *)job[J_GRU_HPREV];
+  float *h = (float *)job[J_OUT], *gates = (float *)job[J_GRU_GATES];
+  for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
+    const int32_t r1 = (t + 1) * per_task < rows ? (t + 1) * per_task : rows;
+    for (int32_t b = t * per_task; b < r1; b++) {
+      const float *gib = gi + b * 3 * H, *ghb = gh + b * 3 * H, *hpb = hprev + b * H;
+      float *hb = h + b * H, *gb = gates + b * 4 * H;
+      int32_t j = 0;
+      for (; j + 4 <= H; j += 4) gru_cell4(gib, ghb, bih, bhh, hpb, hb, gb, H, j);
+      for (; j < H; j++) {
+        // The tail one unit at a time, with the same vector maths on lane 0.
+        float r = wasm_f32x4_extract_lane(sigmoid4(wasm_f32x4_splat((gib[j] + bih[j]) + (ghb[j] + bhh[j]))), 0);
+        float z = wasm_f32x4_extract_lane(sigmoid4(wasm_f32x4_splat((gib[H + j] + bih[H + j]) + (ghb[H + j] + bhh[H + j]))), 0);
+        float hn = ghb[2 * H + j] + bhh[2 * H + j];
+        float n = wasm_f32x4_extract_lane(tanh4(wasm_f32x4_splat((gib[2 * H + j] + bih[2 * H + j]) + r * hn)), 0);
+        hb[j] = (1.0f - z) * n + z * hpb[j];
+        gb[j] = r;
+        gb[H + j] = z;
+        gb[2 * H + j] = n;
+        gb[3 * H + j] = hn;
+      }
+    }
+  }
+}
+
+void run_gru_cell_grad(int32_t *job) {
+  const int32_t rows = job[J_ROWS], H = job[J_COLS], per_task = job[J_ROWS_PER_TASK_R], num_tasks = job[J_NUM_TASKS];
+  const float *dy = (const float *)job[J_X], *dh1 = (const float *)job[J_Y], *dh2 = (const float *)job[J_GRU_DH2];
+  const float *hprev = (const float *)job[J_GRU_HPREV], *gates = (const float *)job[J_GRU_GATES];
+  float *dgi = (float *)job[J_OUT], *dgh = (float *)job[J_GRU_DGH], *dhprev = (float *)job[J_GRU_DHPREV];
+  for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
+    const int32_t r1 = (t + 1) * per_task < rows ? (t + 1) * per_task : rows;
+    for (int32_t b = t * per_task; b < r1; b++) {
+      const float *gb = gates + b * 4 * H;
+      float *dgib = dgi + b * 3 * H, *dghb = dgh + b * 3 * H;
+      for (int32_t j = 0; j < H; j++) {
+        const int32_t k = b * H + j;
+        float dh = dy[k];
+        if (dh1) dh += dh1[k];
+        if (dh2) dh += dh2[k];
+        const float r = gb[j], z = gb[H + j], n = gb[2 * H + j], hn = gb[3 * H + j];
+        const float dan = dh * (1.0f - z) * (1.0f - n * n);
+        const float dar = dan * hn * r * (1.0f - r);
+        const float daz = dh * (hprev[k] - n) * z * (1.0f - z);
+        dhprev[k] = dh * z;
+        dgib[j] = dar;
+        dgib[H + j] = daz;
+        dgib[2 * H + j] = dan;
+        dghb[j] = dar;
+        dghb[H + j] = daz;
+        dghb[2 * H + j] = dan * r;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// PyTorch 1.13's Adam update (torch.optim.Adam, single-tensor path) in place, J_ROWS_PER_TASK_R
+// parameters per task:  g ← scale·g;  m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;
+// p ← p − step·m / (√v / √(1 − β₂ᵗ) + eps).
+
+void run_adam(int32_t *job) {
+  const int32_t count = job[J_ROWS], per_task = job[J_ROWS_PER_TASK_R], num_tasks = job[J_NUM_TASKS];
+  float *p = (float *)job[J_X], *m = (float *)job[J_ADAM_M], *v = (float *)job[J_ADAM_V];
+  const float *g = (const float *)job[J_Y];
+  const float b1 = *(const float *)&job[J_ADAM_B1], b2 = *(const float *)&job[J_ADAM_B2];
+  const float step = *(const float *)&job[J_ADAM_STEP], bc2 = *(const float *)&job[J_ADAM_BC2];
+  const float eps = *(const float *)&job[J_ADAM_EPS], scale = *(const float *)&job[J_ADAM_SCALE];
+  const v128_t vb1 = wasm_f32x4_splat(b1), vb2 = wasm_f32x4_splat(b2), v1b1 = wasm_f32x4_splat(1.0f - b1);
+  const v128_t v1b2 = wasm_f32x4_splat(1.0f - b2), vstep = wasm_f32x4_splat(step), vbc2 = wasm_f32x4_splat(bc2);
+  const v128_t veps = wasm_f32x4_splat(eps), vscale = wasm_f32x4_splat(scale);
+  for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
+    int32_t i = t * per_task;
+    const int32_t end = i + per_task < count ? i + per_task : count;
+    for (; i + 4 <= end; i += 4) {
+      v128_t gi = wasm_f32x4_mul(wasm_v128_load(g + i), vscale);
+      v128_t mi = wasm_f32x4_add(wasm_f32x4_mul(vb1, wasm_v128_load(m + i)), wasm_f32x4_mul(v1b1, gi));
+      v128_t vi = wasm_f32x4_add(wasm_f32x4_mul(vb2, wasm_v128_load(v + i)), wasm_f32x4_mul(wasm_f32x4_mul(v1b2, gi), gi));
+      wasm_v128_store(m + i, mi);
+      wasm_v128_store(v + i, vi);
+      v128_t denom = wasm_f32x4_add(wasm_f32x4_div(wasm_f32x4_sqrt(vi), vbc2), veps);
+      wasm_v128_store(p + i, wasm_f32x4_sub(wasm_v128_load(p + i), wasm_f32x4_div(wasm_f32x4_mul(vstep, mi), denom)));
+    }
+    for (; i < end; i++) {
+      const float gi = g[i] * scale;
+      const float mi = m[i] = b1 * m[i] + (1.0f - b1) * gi;
+      const float vi = v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
+      p[i] = p[i] - (step * mi) / (__builtin_sqrtf(vi) / bc2 + eps);
+    }
+  }
+}

@@ -332,6 +332,9 @@ EXPORT("run") void run(int32_t *job, int32_t thread_id) {
     case OP_LAYER_NORM: run_layer_norm(job); break;
     case OP_LAYER_NORM_GRAD: run_layer_norm_grad(job); break;
     case OP_SELECT: run_select(job); break;
+    case OP_GRU_CELL: run_gru_cell(job); break;
+    case OP_GRU_CELL_GRAD: run_gru_cell_grad(job); break;
+    case OP_ADAM: run_adam(job); break;
     default: break;
   }
 }

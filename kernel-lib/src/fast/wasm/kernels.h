@@ -32,7 +32,8 @@ enum {
 enum {
   OP_MATMUL = 1, OP_SOFTMAX = 2, OP_SOFTMAX_GRAD = 3, OP_BINARY = 5, OP_UNARY = 6,
   OP_ROW_REDUCE = 7, OP_COPY = 8, OP_GATHER = 9, OP_SEGMENT_SUM = 10, OP_NW_POOL = 11, OP_NW_POOL_GRAD = 12,
-  OP_LAYER_NORM = 13, OP_LAYER_NORM_GRAD = 14, OP_SELECT = 15,
+  OP_LAYER_NORM = 13, OP_LAYER_NORM_GRAD = 14, OP_SELECT = 15, OP_GRU_CELL = 16, OP_GRU_CELL_GRAD = 17,
+  OP_ADAM = 18,
 };
 
 // OP_BINARY: out = a (kind) b over J_ROWS elements (a in J_X, b in J_Y) with broadcasting
@@ -143,6 +144,25 @@ void run_nw_pool_grad(int32_t *job, uint8_t *scratch);
 void run_layer_norm(int32_t *job);
 void run_layer_norm_grad(int32_t *job);
 void run_select(int32_t *job);
+void run_gru_cell(int32_t *job);
+void run_gru_cell_grad(int32_t *job);
+void run_adam(int32_t *job);
+
+// OP_GRU_CELL: one step of PyTorch's GRU (gates r, z, n) for J_ROWS examples of J_COLS hidden
+// units: gi = J_X (rows, 3·hidden) input projections without bias, gh = J_Y (rows, 3·hidden)
+// hidden projections without bias, biases J_GRU_BIH and J_GRU_BHH (3·hidden), previous state
+// J_GRU_HPREV (rows, hidden) → the new state J_OUT (rows, hidden) and, for the gradient,
+// J_GRU_GATES (rows, 4, hidden): r, z, n and W_hn h + b_hn.
+// OP_GRU_CELL_GRAD: from dh = J_X + J_Y + J_GRU_DH2 (each (rows, hidden); J_Y and J_GRU_DH2 may
+// be 0: absent), J_GRU_HPREV and J_GRU_GATES → the gates' pre-activation gradients J_OUT
+// (input side, rows × 3·hidden), J_GRU_DGH (hidden side, the n gate times r) and the direct part
+// of the previous state's gradient J_GRU_DHPREV = dh·z.
+enum { J_GRU_BIH = 20, J_GRU_BHH = 21, J_GRU_HPREV = 22, J_GRU_GATES = 23, J_GRU_DH2 = 24, J_GRU_DGH = 25, J_GRU_DHPREV = 26 };
+
+// OP_ADAM: PyTorch's Adam update of J_ROWS parameters in place: p at J_X, gradient at J_Y, first
+// and second moments at J_ADAM_M and J_ADAM_V; floats bits of beta1, beta2, the step size
+// lr / (1 − beta1^t), √(1 − beta2^t) and eps; gradients scaled by J_ADAM_SCALE first (clipping).
+enum { J_ADAM_M = 20, J_ADAM_V = 21, J_ADAM_B1 = 22, J_ADAM_B2 = 23, J_ADAM_STEP = 24, J_ADAM_BC2 = 25, J_ADAM_EPS = 26, J_ADAM_SCALE = 27 };
 
 // Shared by several kernels (kernels.c).
 float dot_f32(const float *a, const float *b, int32_t k);

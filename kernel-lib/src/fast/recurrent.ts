@@ -1,0 +1,187 @@
+/**
+ * A whole GRU layer (PyTorch's `nn.GRU`, sections 10.2 and 11.4) as one kernel each way, for the
+ * hook `setRecurrentKernels` of ops/recurrent.ts. Forward: the input projections of all steps in
+ * one matmul, then per step W_hh·h (a matmul) and the gate arithmetic (wasm OP_GRU_CELL), all in
+ * the kernels' memory. Backward: per step (last first) the gates' gradients (OP_GRU_CELL_GRAD)
+ * and dh·W_hh, then dx, both weight gradients and both bias gradients as one matmul each.
+ * The host implementation (`gruLayerHost`) read every step's product back to JavaScript and ran
+ * the gates there; it stays the reference (and the path for other backends and dtypes).
+ */
+import type { GradConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
+import { tf } from "../tf";
+import { gruLayerHost, lastStep, type GruLayerKernel } from "../ops/recurrent";
+import { rawValues, type CpuBackend } from "./cpu-backend";
+import { Job, Op } from "./job-layout";
+import { batchMatMul } from "./matmul";
+import type { Call, Values } from "./runtime";
+import { withCall } from "./runtime";
+
+export const GRU_LAYER_KERNEL = "D2lGruLayer";
+export const GRU_LAYER_GRAD_KERNEL = "D2lGruLayerGrad";
+
+const ROWS_PER_TASK = 16;
+
+function valuesOf(cpu: CpuBackend, t: TensorInfo): Values {
+  const values = rawValues(cpu, t);
+  if (values === null) throw new Error(`d2l-ts fast kernels: no numeric data for a ${t.dtype} tensor of shape [${t.shape}]`);
+  return values;
+}
+
+/** A float32 view of `length` elements at byte offset `at` (known to the heap as a view, so kernels read it in place). */
+function viewAt(call: Call, at: number, length: number): Float32Array {
+  return call.heap.view("float32", at, length) as Float32Array;
+}
+
+/** Runs one GRU step job over `batch` rows; fields set by `fill`. */
+function runCellJob(call: Call, op: number, batch: number, hidden: number, fill: (job: Int32Array) => void): void {
+  const job = call.rt.newJob(op, Math.ceil(batch / ROWS_PER_TASK));
+  job[Job.rows] = batch;
+  job[Job.cols] = hidden;
+  job[Job.rowsPerTaskR] = ROWS_PER_TASK;
+  fill(job);
+  call.rt.execute(batch * hidden * 40);
+}
+
+/**
+ * Inputs { x (steps, batch, inputs), h0 (batch, hidden), weightIh (3h, inputs), weightHh (3h, h),
+ * biasIh, biasHh (3h) } → [outputs (steps, batch, hidden), gates (steps, batch, 4·hidden): r, z,
+ * n and W_hn h + b_hn of every step, for the gradient].
+ */
+export const gruLayerKernel: KernelFunc = (args) => {
+  const { x, h0, weightIh, weightHh, biasIh, biasHh } = args.inputs as Record<string, TensorInfo>;
+  const cpu = args.backend as CpuBackend;
+  const [steps, batch, inputs] = x.shape;
+  const hidden = h0.shape[1];
+  const G = 3 * hidden;
+  const stride = batch * hidden;
+  return withCall((call) => {
+    const out = call.output("float32", steps * stride);
+    const gates = call.output("float32", steps * 4 * stride);
+    const outValues = out.values as Float32Array;
+    const whh = valuesOf(cpu, weightHh);
+    // Input projections of every step, without bias (the cell adds both biases).
+    const gi = batchMatMul(call, {
+      a: valuesOf(cpu, x), b: valuesOf(cpu, weightIh), aShape: [steps * batch, inputs], bShape: [G, inputs], transposeA: false, transposeB: true,
+    }).values;
+    const giAt = call.f32(gi);
+    const bihAt = call.f32(valuesOf(cpu, biasIh));
+    const bhhAt = call.f32(valuesOf(cpu, biasHh));
+    let hPrev: Values = valuesOf(cpu, h0);
+    for (let t = 0; t < steps; t++) {
+      const gh = batchMatMul(call, { a: hPrev, b: whh, aShape: [batch, hidden], bShape: [G, hidden], transposeA: false, transposeB: true }).values;
+      const ghAt = call.f32(gh);
+      const hPrevAt = call.f32(hPrev);
+      runCellJob(call, Op.gruCell, batch, hidden, (job) => {
+        job[Job.x] = giAt + t * batch * G * 4;
+        job[Job.y] = ghAt;
+        job[Job.gruBiasIh] = bihAt;
+        job[Job.gruBiasHh] = bhhAt;
+        job[Job.gruHPrev] = hPrevAt;
+        job[Job.out] = out.at + t * stride * 4;
+        job[Job.gruGates] = gates.at + t * 4 * stride * 4;
+      });
+      hPrev = call.heap.subarray(outValues, t * stride, (t + 1) * stride);
+    }
+    return [
+      cpu.makeTensorInfo([steps, batch, hidden], "float32", out.values),
+      cpu.makeTensorInfo([steps, batch, 4 * hidden], "float32", gates.values),
+    ];
+  });
+};
+
+/**
+ * Inputs { x, h0, weightIh, weightHh, outputs, gates, dy (steps, batch, hidden) } → [dx, dh0,
+ * dWeightIh, dWeightHh, dBiasIh, dBiasHh].
+ */
+export const gruLayerGradKernel: KernelFunc = (args) => {
+  const { x, h0, weightIh, weightHh, outputs, gates, dy } = args.inputs as Record<string, TensorInfo>;
+  const cpu = args.backend as CpuBackend;
+  const [steps, batch, inputs] = x.shape;
+  const hidden = h0.shape[1];
+  const G = 3 * hidden;
+  const stride = batch * hidden;
+  const rows = steps * batch;
+  return withCall((call) => {
+    const dGi = call.output("float32", rows * G);
+    const dGh = call.output("float32", rows * G);
+    const dGiValues = dGi.values as Float32Array;
+    const dGhValues = dGh.values as Float32Array;
+    const whh = valuesOf(cpu, weightHh);
+    const outValues = valuesOf(cpu, outputs) as Float32Array;
+    const h0Values = valuesOf(cpu, h0) as Float32Array;
+    // The states each step started from, (steps·batch, hidden): h0, then the outputs but the last.
+    const prev = call.output("float32", rows * hidden);
+    const prevValues = prev.values as Float32Array;
+    prevValues.set(h0Values.subarray(0, stride), 0);
+    prevValues.set(outValues.subarray(0, (steps - 1) * stride), stride);
+    const dyAt = call.f32(valuesOf(cpu, dy));
+    const gatesAt = call.f32(valuesOf(cpu, gates));
+    const dh0 = call.output("float32", stride);
+    let dhDirect = 0; // byte offsets of the two parts of dh flowing into step t from step t + 1
+    let dhViaWeights = 0;
+    for (let t = steps - 1; t >= 0; t--) {
+      const direct = call.output("float32", stride);
+      runCellJob(call, Op.gruCellGrad, batch, hidden, (job) => {
+        job[Job.x] = dyAt + t * stride * 4;
+        job[Job.y] = dhDirect;
+        job[Job.gruDh2] = dhViaWeights;
+        job[Job.gruHPrev] = prev.at + t * stride * 4;
+        job[Job.gruGates] = gatesAt + t * 4 * stride * 4;
+        job[Job.out] = dGi.at + t * batch * G * 4;
+        job[Job.gruDGh] = dGh.at + t * batch * G * 4;
+        job[Job.gruDhPrev] = direct.at;
+      });
+      const dGhStep = call.heap.subarray(dGhValues, t * batch * G, (t + 1) * batch * G);
+      const via = batchMatMul(call, { a: dGhStep, b: whh, aShape: [batch, G], bShape: [G, hidden], transposeA: false, transposeB: false }).values;
+      dhDirect = direct.at;
+      dhViaWeights = call.f32(via);
+      if (t === 0) {
+        const d = dh0.values as Float32Array;
+        const a = direct.values as Float32Array;
+        for (let k = 0; k < stride; k++) d[k] = a[k] + via[k];
+      }
+    }
+    const wih = valuesOf(cpu, weightIh);
+    const dx = batchMatMul(call, { a: dGiValues, b: wih, aShape: [rows, G], bShape: [G, inputs], transposeA: false, transposeB: false });
+    const dWih = batchMatMul(call, { a: dGiValues, b: valuesOf(cpu, x), aShape: [rows, G], bShape: [rows, inputs], transposeA: true, transposeB: false });
+    const dWhh = batchMatMul(call, { a: dGhValues, b: prevValues, aShape: [rows, G], bShape: [rows, hidden], transposeA: true, transposeB: false });
+    // Bias gradients: column sums, as (1, rows)·dG.
+    const ones = viewAt(call, call.temp(rows * 4), rows).fill(1);
+    const dbih = batchMatMul(call, { a: ones, b: dGiValues, aShape: [1, rows], bShape: [rows, G], transposeA: false, transposeB: false });
+    const dbhh = batchMatMul(call, { a: ones, b: dGhValues, aShape: [1, rows], bShape: [rows, G], transposeA: false, transposeB: false });
+    return [
+      cpu.makeTensorInfo([steps, batch, inputs], "float32", dx.values),
+      cpu.makeTensorInfo([batch, hidden], "float32", dh0.values),
+      cpu.makeTensorInfo([G, inputs], "float32", dWih.values),
+      cpu.makeTensorInfo([G, hidden], "float32", dWhh.values),
+      cpu.makeTensorInfo([G], "float32", dbih.values),
+      cpu.makeTensorInfo([G], "float32", dbhh.values),
+    ];
+  });
+};
+
+export const gruLayerGradient: GradConfig = {
+  kernelName: GRU_LAYER_KERNEL,
+  inputsToSave: ["x", "h0", "weightIh", "weightHh"],
+  outputsToSave: [true, true],
+  gradFunc: (dys, saved) => {
+    const [x, h0, weightIh, weightHh, outputs, gates] = saved;
+    const dy = (dys as (tf.Tensor | null)[])[0] ?? tf.zerosLike(outputs);
+    const [dx, dh0, dWih, dWhh, dbih, dbhh] = tf.engine().runKernel(
+      GRU_LAYER_GRAD_KERNEL,
+      { x, h0, weightIh, weightHh, outputs, gates, dy },
+      {},
+    ) as tf.Tensor[];
+    return { x: () => dx, h0: () => dh0, weightIh: () => dWih, weightHh: () => dWhh, biasIh: () => dbih, biasHh: () => dbhh };
+  },
+};
+
+/** The hook's GRU layer: the fused kernels for float32 on the CPU backend, else the host implementation. */
+export const fastGruLayer: GruLayerKernel = (x, h0, weights) => {
+  const all = [x, h0, weights.weightIh, weights.weightHh, weights.biasIh, weights.biasHh];
+  if (tf.getBackend() !== "cpu" || all.some((t) => t.dtype !== "float32")) return gruLayerHost(x, h0, weights);
+  return tf.tidy(() => {
+    const [outputs] = tf.engine().runKernel(GRU_LAYER_KERNEL, { x, h0, ...weights }, {}) as tf.Tensor[];
+    return { outputs: outputs as tf.Tensor3D, h: lastStep(outputs as tf.Tensor3D) };
+  });
+};
