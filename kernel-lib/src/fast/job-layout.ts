@@ -83,7 +83,8 @@ export const Job = {
   adamStep: 24,
   adamBiasCorrection2Sqrt: 25,
   adamEps: 26,
-  adamScale: 27,
+  adamMOut: 27,
+  adamVOut: 28,
 } as const;
 
 /** Size of a job block in int32 fields. */

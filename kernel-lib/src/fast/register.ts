@@ -51,6 +51,8 @@ import {
 } from "./pooling";
 import { fastGruLayer, GRU_LAYER_GRAD_KERNEL, GRU_LAYER_KERNEL, gruLayerGradient, gruLayerGradKernel, gruLayerKernel } from "./recurrent";
 import { setRecurrentKernels } from "../ops/recurrent";
+import { setAdamKernel } from "../training/adam";
+import { fastAdamUpdate } from "./adam";
 import { HeapExhausted, moveOutOfHeap, trackBackend } from "./heap";
 import { getRuntime } from "./runtime";
 import { makeArgMax, makeMax, makeSumOrMean } from "./reduce";
@@ -189,7 +191,7 @@ function fusedGradient(original: GradConfig, fused: (typeof FUSED_GRADIENTS)[num
  * `setMaskedSoftmaxKernels`), section 11.2's parametric attention pooling (its hook
  * `setParametricAttentionPoolKernel`), LayerNorm (its hook `setLayerNormKernel`) and the scaled
  * dot-product attention (its hooks `setDotProductAttentionKernels`) and a whole GRU layer forward
- * and backward (its hook `setRecurrentKernels`). Throws if the WebAssembly module was not built.
+ * and backward (its hook `setRecurrentKernels`) and Adam's update (its hook `setAdamKernel`). Throws if the WebAssembly module was not built.
  */
 export function useFastKernels(enable = true): void {
   if (enable === enabled) return;
@@ -229,6 +231,7 @@ export function useFastKernels(enable = true): void {
     setLayerNormKernel(fastLayerNorm);
     setDotProductAttentionKernels(fastDotProductAttention);
     setRecurrentKernels({ gru: fastGruLayer });
+    setAdamKernel(fastAdamUpdate);
   } else if (reference) {
     const backend = tf.findBackend(BACKEND);
     if (backend) moveOutOfHeap(backend, getRuntime().heap);
@@ -239,6 +242,7 @@ export function useFastKernels(enable = true): void {
     setLayerNormKernel(null);
     setDotProductAttentionKernels(null);
     setRecurrentKernels(null);
+    setAdamKernel(null);
   }
   enabled = enable;
 }

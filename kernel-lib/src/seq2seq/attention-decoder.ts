@@ -100,11 +100,26 @@ export class Seq2SeqAttentionDecoder extends AttentionDecoder<Seq2SeqAttentionSt
         const embedSize = (steps[0] as tf.Tensor2D).shape[1];
         let hidden = hidden0;
         const outputs: tf.Tensor[] = [];
+        // The keys are the same at every step: additive attention projects them once (the book's
+        // W_k(keys) per step, with the same result and gradients). Not before its lazy layers
+        // exist (the first forward creates them in the book's order), nor for a subclass with its
+        // own forward.
+        const attention = this.attention;
+        const projectedKeys =
+          attention instanceof AdditiveAttention &&
+          attention.forward === AdditiveAttention.prototype.forward &&
+          attention.Wk.inFeatures !== null &&
+          attention.Wq.inFeatures !== null
+            ? attention.Wk.forward(encOutputs)
+            : null;
         for (const x of steps) {
           // query: the last layer's hidden state, (batch, 1, numHiddens)
           const layers = tf.unstack(hidden);
           const query = layers[layers.length - 1].expandDims(1);
-          const context = this.attention.forward(query, encOutputs, encOutputs, encValidLens);
+          const context =
+            attention instanceof AdditiveAttention && projectedKeys !== null
+              ? attention.forwardProjected(query, projectedKeys, encOutputs, encValidLens)
+              : attention.forward(query, encOutputs, encOutputs, encValidLens);
           // (context, embedding) on the feature axis, as (1, batch, numHiddens + embedSize)
           const input = concatFeatures([context, x.expandDims(1)]).reshape([1, batch, features + embedSize]);
           const [out, next] = this.rnn.forward(input, hidden);

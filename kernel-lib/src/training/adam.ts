@@ -14,6 +14,31 @@ export interface AdamOptions {
   eps?: number;
 }
 
+/** The numbers of one Adam update besides the tensors (PyTorch's, computed in double precision). */
+export interface AdamUpdate {
+  beta1: number;
+  beta2: number;
+  /** lr / (1 − beta1^t) */
+  stepSize: number;
+  /** √(1 − beta2^t) */
+  biasCorrection2Sqrt: number;
+  eps: number;
+}
+
+/**
+ * A replacement for the host loop of one parameter's update: returns the parameter's new values
+ * as a new float32 tensor and updates the moments `expAvg` and `expAvgSq` in place (PyTorch's
+ * float32 arithmetic), or returns null to leave this parameter to the host loop. The fast CPU
+ * kernels install one (`setAdamKernel`; `null` restores the loop).
+ */
+export type AdamKernel = (param: tf.Tensor, grad: tf.Tensor, expAvg: Float32Array, expAvgSq: Float32Array, update: AdamUpdate) => tf.Tensor | null;
+
+let kernel: AdamKernel | null = null;
+
+export function setAdamKernel(replacement: AdamKernel | null): void {
+  kernel = replacement;
+}
+
 /** One parameter's state: PyTorch's `state['step']`, `exp_avg`, `exp_avg_sq`. */
 interface AdamState {
   step: number;
@@ -30,7 +55,8 @@ interface AdamState {
  *   p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + eps)
  *
  * (tfjs's `AdamOptimizer` adds eps to √v̂ in another place, which changes early steps.) The
- * moments live on the host as Float32Arrays and the update runs there: one pass per parameter.
+ * moments live on the host as Float32Arrays; the update is one pass per parameter, on the host
+ * or, with the fast CPU kernels, one WebAssembly kernel (the hook `setAdamKernel`).
  * Throws a `D2lArgumentError` on a bad `lr`, `betas` or `eps`, or gradients of the wrong shapes.
  */
 export class Adam implements Optimizer {
@@ -72,13 +98,19 @@ export class Adam implements Optimizer {
         this.state.set(p, s);
       }
       s.step += 1;
-      const g = gradient.dataSync() as Float32Array;
-      const values = p.dataSync() as Float32Array;
       // PyTorch computes these in double precision (Python floats).
       const biasCorrection1 = 1 - beta1 ** s.step;
       const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** s.step);
       const stepSize = this.lr / biasCorrection1;
       const { expAvg, expAvgSq } = s;
+      const fused = kernel?.(p, gradient, expAvg, expAvgSq, { beta1, beta2, stepSize, biasCorrection2Sqrt, eps: this.eps });
+      if (fused) {
+        p.assign(fused);
+        fused.dispose();
+        return;
+      }
+      const g = gradient.dataSync() as Float32Array;
+      const values = p.dataSync() as Float32Array;
       const next = new Float32Array(values.length);
       for (let k = 0; k < next.length; k++) {
         const m = (expAvg[k] = beta1 * expAvg[k] + (1 - beta1) * g[k]);

@@ -424,37 +424,40 @@ void run_gru_cell_grad(int32_t *job) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// PyTorch 1.13's Adam update (torch.optim.Adam, single-tensor path) in place, J_ROWS_PER_TASK_R
-// parameters per task:  g ← scale·g;  m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;
+// PyTorch 1.13's Adam update (torch.optim.Adam, single-tensor path, float32 arithmetic as torch's
+// tensor ops), J_ROWS_PER_TASK_R parameters per task:  m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;
 // p ← p − step·m / (√v / √(1 − β₂ᵗ) + eps).
 
 void run_adam(int32_t *job) {
   const int32_t count = job[J_ROWS], per_task = job[J_ROWS_PER_TASK_R], num_tasks = job[J_NUM_TASKS];
-  float *p = (float *)job[J_X], *m = (float *)job[J_ADAM_M], *v = (float *)job[J_ADAM_V];
-  const float *g = (const float *)job[J_Y];
+  const float *p = (const float *)job[J_X], *g = (const float *)job[J_Y];
+  const float *m = (const float *)job[J_ADAM_M], *v = (const float *)job[J_ADAM_V];
+  float *p_out = (float *)job[J_OUT], *m_out = (float *)job[J_ADAM_M_OUT], *v_out = (float *)job[J_ADAM_V_OUT];
   const float b1 = *(const float *)&job[J_ADAM_B1], b2 = *(const float *)&job[J_ADAM_B2];
   const float step = *(const float *)&job[J_ADAM_STEP], bc2 = *(const float *)&job[J_ADAM_BC2];
-  const float eps = *(const float *)&job[J_ADAM_EPS], scale = *(const float *)&job[J_ADAM_SCALE];
+  const float eps = *(const float *)&job[J_ADAM_EPS];
   const v128_t vb1 = wasm_f32x4_splat(b1), vb2 = wasm_f32x4_splat(b2), v1b1 = wasm_f32x4_splat(1.0f - b1);
   const v128_t v1b2 = wasm_f32x4_splat(1.0f - b2), vstep = wasm_f32x4_splat(step), vbc2 = wasm_f32x4_splat(bc2);
-  const v128_t veps = wasm_f32x4_splat(eps), vscale = wasm_f32x4_splat(scale);
+  const v128_t veps = wasm_f32x4_splat(eps);
   for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
     int32_t i = t * per_task;
     const int32_t end = i + per_task < count ? i + per_task : count;
     for (; i + 4 <= end; i += 4) {
-      v128_t gi = wasm_f32x4_mul(wasm_v128_load(g + i), vscale);
+      v128_t gi = wasm_v128_load(g + i);
       v128_t mi = wasm_f32x4_add(wasm_f32x4_mul(vb1, wasm_v128_load(m + i)), wasm_f32x4_mul(v1b1, gi));
       v128_t vi = wasm_f32x4_add(wasm_f32x4_mul(vb2, wasm_v128_load(v + i)), wasm_f32x4_mul(wasm_f32x4_mul(v1b2, gi), gi));
-      wasm_v128_store(m + i, mi);
-      wasm_v128_store(v + i, vi);
       v128_t denom = wasm_f32x4_add(wasm_f32x4_div(wasm_f32x4_sqrt(vi), vbc2), veps);
-      wasm_v128_store(p + i, wasm_f32x4_sub(wasm_v128_load(p + i), wasm_f32x4_div(wasm_f32x4_mul(vstep, mi), denom)));
+      wasm_v128_store(p_out + i, wasm_f32x4_sub(wasm_v128_load(p + i), wasm_f32x4_div(wasm_f32x4_mul(vstep, mi), denom)));
+      wasm_v128_store(m_out + i, mi);
+      wasm_v128_store(v_out + i, vi);
     }
     for (; i < end; i++) {
-      const float gi = g[i] * scale;
-      const float mi = m[i] = b1 * m[i] + (1.0f - b1) * gi;
-      const float vi = v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
-      p[i] = p[i] - (step * mi) / (__builtin_sqrtf(vi) / bc2 + eps);
+      const float gi = g[i];
+      const float mi = b1 * m[i] + (1.0f - b1) * gi;
+      const float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
+      p_out[i] = p[i] - (step * mi) / (__builtin_sqrtf(vi) / bc2 + eps);
+      m_out[i] = mi;
+      v_out[i] = vi;
     }
   }
 }

@@ -159,10 +159,12 @@ void run_adam(int32_t *job);
 // of the previous state's gradient J_GRU_DHPREV = dh·z.
 enum { J_GRU_BIH = 20, J_GRU_BHH = 21, J_GRU_HPREV = 22, J_GRU_GATES = 23, J_GRU_DH2 = 24, J_GRU_DGH = 25, J_GRU_DHPREV = 26 };
 
-// OP_ADAM: PyTorch's Adam update of J_ROWS parameters in place: p at J_X, gradient at J_Y, first
-// and second moments at J_ADAM_M and J_ADAM_V; floats bits of beta1, beta2, the step size
-// lr / (1 − beta1^t), √(1 − beta2^t) and eps; gradients scaled by J_ADAM_SCALE first (clipping).
-enum { J_ADAM_M = 20, J_ADAM_V = 21, J_ADAM_B1 = 22, J_ADAM_B2 = 23, J_ADAM_STEP = 24, J_ADAM_BC2 = 25, J_ADAM_EPS = 26, J_ADAM_SCALE = 27 };
+// OP_ADAM: PyTorch's Adam update of J_ROWS parameters: parameters at J_X, gradients at J_Y, first
+// and second moments at J_ADAM_M and J_ADAM_V → the new parameters at J_OUT and moments at
+// J_ADAM_M_OUT and J_ADAM_V_OUT (which may be the inputs); float bits of beta1, beta2, the step
+// size lr / (1 − beta1^t), √(1 − beta2^t) and eps.
+enum { J_ADAM_M = 20, J_ADAM_V = 21, J_ADAM_B1 = 22, J_ADAM_B2 = 23, J_ADAM_STEP = 24, J_ADAM_BC2 = 25, J_ADAM_EPS = 26,
+       J_ADAM_M_OUT = 27, J_ADAM_V_OUT = 28 };
 
 // Shared by several kernels (kernels.c).
 float dot_f32(const float *a, const float *b, int32_t k);
