@@ -53,6 +53,8 @@ import { fastGruLayer, GRU_LAYER_GRAD_KERNEL, GRU_LAYER_KERNEL, gruLayerGradient
 import { setRecurrentKernels } from "../ops/recurrent";
 import { setAdamKernel } from "../training/adam";
 import { fastAdamUpdate } from "./adam";
+import { setDropoutKernel } from "../layers/dropout";
+import { DROPOUT_KERNEL, dropoutGradient, dropoutKernel, fastDropout } from "./dropout";
 import { HeapExhausted, moveOutOfHeap, trackBackend } from "./heap";
 import { getRuntime } from "./runtime";
 import { makeArgMax, makeMax, makeSumOrMean } from "./reduce";
@@ -123,6 +125,7 @@ const OWN_KERNELS: ReadonlyArray<[string, KernelFunc]> = [
   [ATTENTION_VALUES_GRAD_KERNEL, attentionValuesGradKernel],
   [GRU_LAYER_KERNEL, gruLayerKernel],
   [GRU_LAYER_GRAD_KERNEL, gruLayerGradKernel],
+  [DROPOUT_KERNEL, dropoutKernel],
 ];
 
 /**
@@ -191,7 +194,8 @@ function fusedGradient(original: GradConfig, fused: (typeof FUSED_GRADIENTS)[num
  * `setMaskedSoftmaxKernels`), section 11.2's parametric attention pooling (its hook
  * `setParametricAttentionPoolKernel`), LayerNorm (its hook `setLayerNormKernel`) and the scaled
  * dot-product attention (its hooks `setDotProductAttentionKernels`) and a whole GRU layer forward
- * and backward (its hook `setRecurrentKernels`) and Adam's update (its hook `setAdamKernel`). Throws if the WebAssembly module was not built.
+ * and backward (its hook `setRecurrentKernels`) Adam's update (its hook `setAdamKernel`)
+ * and dropout in training (its hook `setDropoutKernel`). Throws if the WebAssembly module was not built.
  */
 export function useFastKernels(enable = true): void {
   if (enable === enabled) return;
@@ -210,6 +214,7 @@ export function useFastKernels(enable = true): void {
       tf.registerGradient(parametricPoolGradient);
       tf.registerGradient(layerNormGradient);
       tf.registerGradient(gruLayerGradient);
+      tf.registerGradient(dropoutGradient);
       for (const gradient of attentionGradients) tf.registerGradient(gradient);
       for (const { op } of FUSED_GRADIENTS) {
         const original = tf.getGradient(op);
@@ -232,6 +237,7 @@ export function useFastKernels(enable = true): void {
     setDotProductAttentionKernels(fastDotProductAttention);
     setRecurrentKernels({ gru: fastGruLayer });
     setAdamKernel(fastAdamUpdate);
+    setDropoutKernel(fastDropout);
   } else if (reference) {
     const backend = tf.findBackend(BACKEND);
     if (backend) moveOutOfHeap(backend, getRuntime().heap);
@@ -243,6 +249,7 @@ export function useFastKernels(enable = true): void {
     setDotProductAttentionKernels(null);
     setRecurrentKernels(null);
     setAdamKernel(null);
+    setDropoutKernel(null);
   }
   enabled = enable;
 }

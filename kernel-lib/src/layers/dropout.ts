@@ -1,8 +1,22 @@
 /** `Dropout` (PyTorch's `nn.Dropout`, section 5.6). */
 import { tf } from "../tf";
 import { expectProbability, expectTensor } from "../ops/check";
-import { dropoutMask } from "../ops/random";
+import { dropoutMaskFromSeed, dropoutSeed } from "../ops/random";
 import { Layer } from "./layer";
+
+/**
+ * A replacement for `Dropout.forward`'s mask and product in training: `x` times the mask
+ * `dropoutMaskFromSeed(x.size, p, seed)` as a new tensor, differentiable with respect to `x`
+ * (the gradient: dy times the same mask), or null to leave these inputs to the host mask. The
+ * fast CPU kernels install one (`setDropoutKernel`; `null` restores the host mask).
+ */
+export type DropoutKernel = (x: tf.Tensor, p: number, seed: number) => tf.Tensor | null;
+
+let kernel: DropoutKernel | null = null;
+
+export function setDropoutKernel(replacement: DropoutKernel | null): void {
+  kernel = replacement;
+}
 
 /**
  * PyTorch's `nn.Dropout(p)` (section 5.6): in training mode zeroes each entry with probability
@@ -20,6 +34,9 @@ export class Dropout extends Layer {
   forward(X: tf.Tensor): tf.Tensor {
     const x = expectTensor("Dropout.forward", "X", X);
     if (!this.training || this.p === 0) return x.clone();
-    return tf.tidy(() => x.mul(tf.tensor(dropoutMask(x.size, this.p), x.shape, "float32")));
+    const seed = dropoutSeed();
+    const fused = kernel?.(x, this.p, seed);
+    if (fused) return fused;
+    return tf.tidy(() => x.mul(tf.tensor(dropoutMaskFromSeed(x.size, this.p, seed), x.shape, "float32")));
   }
 }

@@ -85,25 +85,31 @@ export function uniform(shape: number[], low: number, high: number): tf.Tensor {
   return tf.tensor(values, dims, "float32");
 }
 
+/** A 32-bit seed for one dropout mask, from the global generator (section 5.6; see `dropoutMaskFromSeed`). */
+export function dropoutSeed(): number {
+  return Math.floor(generator.double() * 4294967296) >>> 0;
+}
+
 /**
- * A dropout keep-mask (section 5.6) of `size` entries from the global generator: each entry is
- * 1/(1-p) with probability 1-p and 0 otherwise. Drawn on the host because tfjs's
- * `randomUniform` + comparison costs seconds on attention-sized tensors. The global generator
- * gives the mask a 32-bit seed; the entries come from the Mulberry32 generator started there
- * (one multiply-xorshift round per entry: the 11.7 training step draws ~3.5 million of them,
- * which cost 60 ms through Alea's double-precision steps).
+ * The dropout mask of `seed` (section 5.6), drawn on the host because tfjs's `randomUniform` +
+ * comparison costs seconds on attention-sized tensors: entry i is 0 when the hash u = fmix32((i ·
+ * 0x9E3779B9) xor seed) (MurmurHash3's finaliser) satisfies u / 2^32 < p, else 1/(1-p) (rounded
+ * to float32). A counter-based generator, so that the fast kernels draw the very same mask in
+ * WebAssembly, four entries at a time, and its gradient again from the seed (OP_DROPOUT).
  */
-export function dropoutMask(size: number, p: number): Float32Array {
+export function dropoutMaskFromSeed(size: number, p: number, seed: number): Float32Array {
   const out = new Float32Array(size);
   const scale = 1 / (1 - p);
-  // An entry is dropped when its uniform 32-bit number u satisfies u / 2^32 < p.
   const threshold = p * 4294967296;
-  let state = Math.floor(generator.double() * 4294967296) | 0;
+  const s = seed | 0;
   for (let i = 0; i < size; i++) {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out[i] = (t ^ (t >>> 14)) >>> 0 < threshold ? 0 : scale;
+    let h = Math.imul(i, 0x9e3779b9) ^ s;
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    out[i] = h >>> 0 < threshold ? 0 : scale;
   }
   return out;
 }

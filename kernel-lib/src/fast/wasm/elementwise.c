@@ -461,3 +461,46 @@ void run_adam(int32_t *job) {
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Dropout with a counter-based mask (OP_DROPOUT; see kernels.h), four elements at a time.
+
+static inline uint32_t dropout_hash(uint32_t i, uint32_t seed) {
+  uint32_t h = (i * 0x9E3779B9u) ^ seed;
+  h ^= h >> 16;
+  h *= 0x85EBCA6Bu;
+  h ^= h >> 13;
+  h *= 0xC2B2AE35u;
+  h ^= h >> 16;
+  return h;
+}
+
+void run_dropout(int32_t *job) {
+  const int32_t count = job[J_ROWS], per_task = job[J_ROWS_PER_TASK_R], num_tasks = job[J_NUM_TASKS];
+  const float *x = (const float *)job[J_X];
+  float *out = (float *)job[J_OUT];
+  const uint32_t seed = (uint32_t)job[J_DROP_SEED], threshold = (uint32_t)job[J_DROP_THRESHOLD];
+  const float scale = *(const float *)&job[J_DROP_SCALE];
+  const v128_t vseed = wasm_i32x4_splat((int32_t)seed), vthr = wasm_i32x4_splat((int32_t)threshold);
+  const v128_t vscale = wasm_f32x4_splat(scale), golden = wasm_i32x4_splat((int32_t)0x9E3779B9u);
+  const v128_t m1 = wasm_i32x4_splat((int32_t)0x85EBCA6Bu), m2 = wasm_i32x4_splat((int32_t)0xC2B2AE35u);
+  for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
+    int32_t i = t * per_task;
+    const int32_t end = i + per_task < count ? i + per_task : count;
+    for (; i + 4 <= end; i += 4) {
+      v128_t h = wasm_i32x4_add(wasm_i32x4_splat(i), wasm_i32x4_make(0, 1, 2, 3));
+      h = wasm_v128_xor(wasm_i32x4_mul(h, golden), vseed);
+      h = wasm_v128_xor(h, wasm_u32x4_shr(h, 16));
+      h = wasm_i32x4_mul(h, m1);
+      h = wasm_v128_xor(h, wasm_u32x4_shr(h, 13));
+      h = wasm_i32x4_mul(h, m2);
+      h = wasm_v128_xor(h, wasm_u32x4_shr(h, 16));
+      // The mask entry as a number, scale or 0 (1.0 or 0.0 from the comparison's 0 / −1 lanes),
+      // multiplied in: x · 0 where dropped, as the host's x · mask (NaN stays NaN, −x gives −0;
+      // a bitwise select would give +0).
+      v128_t keep01 = wasm_f32x4_convert_i32x4(wasm_i32x4_add(wasm_u32x4_lt(h, vthr), wasm_i32x4_splat(1)));
+      wasm_v128_store(out + i, wasm_f32x4_mul(wasm_v128_load(x + i), wasm_f32x4_mul(vscale, keep01)));
+    }
+    for (; i < end; i++) out[i] = x[i] * (dropout_hash((uint32_t)i, seed) < threshold ? 0.0f : scale);
+  }
+}

@@ -335,6 +335,7 @@ EXPORT("run") void run(int32_t *job, int32_t thread_id) {
     case OP_GRU_CELL: run_gru_cell(job); break;
     case OP_GRU_CELL_GRAD: run_gru_cell_grad(job); break;
     case OP_ADAM: run_adam(job); break;
+    case OP_DROPOUT: run_dropout(job); break;
     default: break;
   }
 }
