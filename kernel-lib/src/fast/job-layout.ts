@@ -89,6 +89,8 @@ export const Job = {
   dropSeed: 20,
   dropThreshold: 21,
   dropScale: 22,
+  // cross-entropy (with rows, cols, x = logits, y = labels, out, rowsPerTaskR)
+  xentDy: 20,
 } as const;
 
 /** Size of a job block in int32 fields. */
@@ -97,7 +99,7 @@ export const JOB_FIELDS = 32;
 export const Op = {
   matmul: 1, softmax: 2, softmaxGrad: 3, binary: 5, unary: 6, rowReduce: 7, copy: 8, gather: 9, segmentSum: 10,
   nwPool: 11, nwPoolGrad: 12, layerNorm: 13, layerNormGrad: 14, select: 15, gruCell: 16, gruCellGrad: 17,
-  adam: 18, dropout: 19,
+  adam: 18, dropout: 19, crossEntropy: 20, crossEntropyGrad: 21,
 } as const;
 
 /** OP_BINARY's kinds (BIN_* in kernels.h). */

@@ -55,6 +55,15 @@ import { setAdamKernel } from "../training/adam";
 import { fastAdamUpdate } from "./adam";
 import { setDropoutKernel } from "../layers/dropout";
 import { DROPOUT_KERNEL, dropoutGradient, dropoutKernel, fastDropout } from "./dropout";
+import { setCrossEntropyKernel } from "../ops/cross-entropy";
+import {
+  CROSS_ENTROPY_GRAD_KERNEL,
+  CROSS_ENTROPY_KERNEL,
+  crossEntropyGradient,
+  crossEntropyGradKernel,
+  crossEntropyKernel,
+  fastCrossEntropy,
+} from "./cross-entropy";
 import { HeapExhausted, moveOutOfHeap, trackBackend } from "./heap";
 import { getRuntime } from "./runtime";
 import { makeArgMax, makeMax, makeSumOrMean } from "./reduce";
@@ -126,6 +135,8 @@ const OWN_KERNELS: ReadonlyArray<[string, KernelFunc]> = [
   [GRU_LAYER_KERNEL, gruLayerKernel],
   [GRU_LAYER_GRAD_KERNEL, gruLayerGradKernel],
   [DROPOUT_KERNEL, dropoutKernel],
+  [CROSS_ENTROPY_KERNEL, crossEntropyKernel],
+  [CROSS_ENTROPY_GRAD_KERNEL, crossEntropyGradKernel],
 ];
 
 /**
@@ -194,8 +205,9 @@ function fusedGradient(original: GradConfig, fused: (typeof FUSED_GRADIENTS)[num
  * `setMaskedSoftmaxKernels`), section 11.2's parametric attention pooling (its hook
  * `setParametricAttentionPoolKernel`), LayerNorm (its hook `setLayerNormKernel`) and the scaled
  * dot-product attention (its hooks `setDotProductAttentionKernels`) and a whole GRU layer forward
- * and backward (its hook `setRecurrentKernels`) Adam's update (its hook `setAdamKernel`)
- * and dropout in training (its hook `setDropoutKernel`). Throws if the WebAssembly module was not built.
+ * and backward (its hook `setRecurrentKernels`) Adam's update (its hook `setAdamKernel`),
+ * dropout in training (its hook `setDropoutKernel`) and softmax cross-entropy (its hook
+ * `setCrossEntropyKernel`). Throws if the WebAssembly module was not built.
  */
 export function useFastKernels(enable = true): void {
   if (enable === enabled) return;
@@ -215,6 +227,7 @@ export function useFastKernels(enable = true): void {
       tf.registerGradient(layerNormGradient);
       tf.registerGradient(gruLayerGradient);
       tf.registerGradient(dropoutGradient);
+      tf.registerGradient(crossEntropyGradient);
       for (const gradient of attentionGradients) tf.registerGradient(gradient);
       for (const { op } of FUSED_GRADIENTS) {
         const original = tf.getGradient(op);
@@ -238,6 +251,7 @@ export function useFastKernels(enable = true): void {
     setRecurrentKernels({ gru: fastGruLayer });
     setAdamKernel(fastAdamUpdate);
     setDropoutKernel(fastDropout);
+    setCrossEntropyKernel(fastCrossEntropy);
   } else if (reference) {
     const backend = tf.findBackend(BACKEND);
     if (backend) moveOutOfHeap(backend, getRuntime().heap);
@@ -250,6 +264,7 @@ export function useFastKernels(enable = true): void {
     setRecurrentKernels(null);
     setAdamKernel(null);
     setDropoutKernel(null);
+    setCrossEntropyKernel(null);
   }
   enabled = enable;
 }

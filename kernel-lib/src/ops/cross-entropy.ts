@@ -8,6 +8,20 @@
 import { tf } from "../tf";
 import { describe, expectRank, fail, formatShape } from "./check";
 
+/**
+ * A replacement for the per-row losses of `crossEntropy`: logits `(N, classes)` and checked labels
+ * → the losses `(N)` as a tensor differentiable with respect to the logits, or null to leave
+ * them to the host loops. The fast CPU kernels install one kernel each way
+ * (`setCrossEntropyKernel`; `null` restores the loops).
+ */
+export type CrossEntropyKernel = (logits: tf.Tensor2D, labels: Int32Array) => tf.Tensor1D | null;
+
+let kernel: CrossEntropyKernel | null = null;
+
+export function setCrossEntropyKernel(replacement: CrossEntropyKernel | null): void {
+  kernel = replacement;
+}
+
 /** How `crossEntropy` reduces the per-example losses (PyTorch's `reduction`). */
 export type CrossEntropyReduction = "mean" | "sum" | "none";
 
@@ -49,6 +63,11 @@ export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor | readonly num
     fail(fn, "reduction", '"mean", "sum" or "none"', describe(reduction));
   }
   const target = readLabels(fn, labels, rows, classes);
+  const fused = rows > 0 && classes > 0 ? kernel?.(x, target) : null;
+  if (fused) {
+    if (reduction === "none") return fused;
+    return tf.tidy(() => (reduction === "sum" ? fused.sum() : fused.mean()));
+  }
   const op = tf.customGrad(((input: tf.Tensor) => {
     const z = input.dataSync() as Float32Array;
     const losses = new Float32Array(rows);

@@ -504,3 +504,55 @@ void run_dropout(int32_t *job) {
     for (; i < end; i++) out[i] = x[i] * (dropout_hash((uint32_t)i, seed) < threshold ? 0.0f : scale);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Softmax cross-entropy against integer labels (OP_CROSS_ENTROPY and its gradient; kernels.h).
+
+static float cross_entropy_row(const float *z, int32_t n, int32_t label) {
+  int32_t j = 0;
+  float mx = -__builtin_inff();
+  if (n >= 4) {
+    v128_t vm = wasm_v128_load(z);
+    for (j = 4; j + 4 <= n; j += 4) vm = wasm_f32x4_pmax(vm, wasm_v128_load(z + j));
+    mx = hmax(vm);
+  }
+  for (; j < n; j++) mx = z[j] > mx ? z[j] : mx;
+  const v128_t vmx = wasm_f32x4_splat(mx);
+  v128_t vs = wasm_f32x4_splat(0.0f);
+  float sum = 0.0f;
+  for (j = 0; j + 4 <= n; j += 4) vs = wasm_f32x4_add(vs, exp_nonpositive(wasm_f32x4_sub(wasm_v128_load(z + j), vmx)));
+  for (; j < n; j++) sum += wasm_f32x4_extract_lane(exp_nonpositive(wasm_f32x4_splat(z[j] - mx)), 0);
+  sum += hsum(vs);
+  return (mx + wasm_f32x4_extract_lane(log4(wasm_f32x4_splat(sum)), 0)) - z[label];
+}
+
+void run_cross_entropy(int32_t *job) {
+  const int32_t rows = job[J_ROWS], n = job[J_COLS], per_task = job[J_ROWS_PER_TASK_R], num_tasks = job[J_NUM_TASKS];
+  const float *z = (const float *)job[J_X];
+  const int32_t *labels = (const int32_t *)job[J_Y];
+  float *out = (float *)job[J_OUT];
+  for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
+    const int32_t r1 = (t + 1) * per_task < rows ? (t + 1) * per_task : rows;
+    for (int32_t r = t * per_task; r < r1; r++) out[r] = cross_entropy_row(z + r * n, n, labels[r]);
+  }
+}
+
+void run_cross_entropy_grad(int32_t *job) {
+  const int32_t rows = job[J_ROWS], n = job[J_COLS], per_task = job[J_ROWS_PER_TASK_R], num_tasks = job[J_NUM_TASKS];
+  const float *z = (const float *)job[J_X], *dy = (const float *)job[J_XENT_DY];
+  const int32_t *labels = (const int32_t *)job[J_Y];
+  float *out = (float *)job[J_OUT];
+  for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
+    const int32_t r1 = (t + 1) * per_task < rows ? (t + 1) * per_task : rows;
+    for (int32_t r = t * per_task; r < r1; r++) {
+      float *o = out + r * n;
+      softmax_row(z + r * n, o, n);
+      const float d = dy[r];
+      const v128_t vd = wasm_f32x4_splat(d);
+      int32_t j = 0;
+      for (; j + 4 <= n; j += 4) wasm_v128_store(o + j, wasm_f32x4_mul(wasm_v128_load(o + j), vd));
+      for (; j < n; j++) o[j] *= d;
+      o[labels[r]] -= d;
+    }
+  }
+}

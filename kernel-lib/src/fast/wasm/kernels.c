@@ -336,6 +336,8 @@ EXPORT("run") void run(int32_t *job, int32_t thread_id) {
     case OP_GRU_CELL_GRAD: run_gru_cell_grad(job); break;
     case OP_ADAM: run_adam(job); break;
     case OP_DROPOUT: run_dropout(job); break;
+    case OP_CROSS_ENTROPY: run_cross_entropy(job); break;
+    case OP_CROSS_ENTROPY_GRAD: run_cross_entropy_grad(job); break;
     default: break;
   }
 }

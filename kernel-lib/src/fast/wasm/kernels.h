@@ -33,7 +33,7 @@ enum {
   OP_MATMUL = 1, OP_SOFTMAX = 2, OP_SOFTMAX_GRAD = 3, OP_BINARY = 5, OP_UNARY = 6,
   OP_ROW_REDUCE = 7, OP_COPY = 8, OP_GATHER = 9, OP_SEGMENT_SUM = 10, OP_NW_POOL = 11, OP_NW_POOL_GRAD = 12,
   OP_LAYER_NORM = 13, OP_LAYER_NORM_GRAD = 14, OP_SELECT = 15, OP_GRU_CELL = 16, OP_GRU_CELL_GRAD = 17,
-  OP_ADAM = 18, OP_DROPOUT = 19,
+  OP_ADAM = 18, OP_DROPOUT = 19, OP_CROSS_ENTROPY = 20, OP_CROSS_ENTROPY_GRAD = 21,
 };
 
 // OP_BINARY: out = a (kind) b over J_ROWS elements (a in J_X, b in J_Y) with broadcasting
@@ -148,6 +148,8 @@ void run_gru_cell(int32_t *job);
 void run_gru_cell_grad(int32_t *job);
 void run_adam(int32_t *job);
 void run_dropout(int32_t *job);
+void run_cross_entropy(int32_t *job);
+void run_cross_entropy_grad(int32_t *job);
 
 // OP_GRU_CELL: one step of PyTorch's GRU (gates r, z, n) for J_ROWS examples of J_COLS hidden
 // units: gi = J_X (rows, 3·hidden) input projections without bias, gh = J_Y (rows, 3·hidden)
@@ -194,4 +196,9 @@ enum { J_EPS = 29, J_MEAN = 30, J_RSTD = 31 };
 // (both unsigned); J_DROP_SCALE: float bits of 1 / (1 − p). src/ops/random.ts draws the same mask
 // on the host (dropoutMaskFromSeed); the gradient is the same op on dy with the same seed.
 enum { J_DROP_SEED = 20, J_DROP_THRESHOLD = 21, J_DROP_SCALE = 22 };
+// OP_CROSS_ENTROPY: per row of J_ROWS × J_COLS logits (J_X) and its int32 label (J_Y), the loss
+// max + log Σ exp(z − max) − z[label] (J_OUT, one per row). OP_CROSS_ENTROPY_GRAD: with the
+// upstream gradient per row (J_XENT_DY), the logits' gradient (softmax(z) − onehot(label))·dy at
+// J_OUT. J_ROWS_PER_TASK_R rows per task.
+enum { J_XENT_DY = 20 };
 #endif
