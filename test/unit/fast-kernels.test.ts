@@ -171,6 +171,9 @@ describe("BatchMatMul", () => {
     [[2, 129, 67], [2, 131, 67], false, true],
     [[37, 700], [700, 19], false, false], // inner dimension in 3 blocks (KC = 256)
     [[600, 33], [600, 29], true, false], // a weight gradient's shape: blocks of the transposed A
+    [[128, 256], [768, 256], false, true], // a GRU step's W_hh·h: few rows, columns split among threads
+    [[131, 301], [77, 301], false, true], // the same with edges: partial column panels, k in 2 blocks
+    [[1152, 770], [770, 40], false, false], // many rows, k in 4 blocks: larger row tasks
   ];
   const next = shapeSource(7);
   for (let i = 0; i < 12; i++) {

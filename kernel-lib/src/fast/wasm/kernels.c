@@ -46,6 +46,29 @@ static void pack_b(const float *b, int32_t rs, int32_t cs, int32_t k, int32_t n,
         wasm_v128_store(packed + 4, wasm_v128_load(src + p * rs + 4));
         packed += NR;
       }
+    } else if (cols == NR && rs == 1) {
+      // B transposed (stored n by k, as x·Wᵀ's weight): each column is contiguous along k, so
+      // 4 × 4 blocks are loaded along k and transposed in registers.
+      int32_t p = 0;
+      for (; p + 4 <= k; p += 4) {
+        for (int32_t half = 0; half < 2; half++) {
+          const float *col = src + half * 4 * cs + p;
+          v128_t r0 = wasm_v128_load(col), r1 = wasm_v128_load(col + cs);
+          v128_t r2 = wasm_v128_load(col + 2 * cs), r3 = wasm_v128_load(col + 3 * cs);
+          v128_t a01 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), a23 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+          v128_t b01 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7), b23 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+          float *dst = packed + half * 4;
+          wasm_v128_store(dst, wasm_i32x4_shuffle(a01, a23, 0, 1, 4, 5));
+          wasm_v128_store(dst + NR, wasm_i32x4_shuffle(a01, a23, 2, 3, 6, 7));
+          wasm_v128_store(dst + 2 * NR, wasm_i32x4_shuffle(b01, b23, 0, 1, 4, 5));
+          wasm_v128_store(dst + 3 * NR, wasm_i32x4_shuffle(b01, b23, 2, 3, 6, 7));
+        }
+        packed += 4 * NR;
+      }
+      for (; p < k; p++) {
+        for (int32_t c = 0; c < NR; c++) packed[c] = src[p + c * cs];
+        packed += NR;
+      }
     } else {
       for (int32_t p = 0; p < k; p++) {
         for (int32_t c = 0; c < NR; c++) packed[c] = c < cols ? src[p * rs + c * cs] : 0.0f;
