@@ -100,6 +100,7 @@ export const Op = {
   matmul: 1, softmax: 2, softmaxGrad: 3, binary: 5, unary: 6, rowReduce: 7, copy: 8, gather: 9, segmentSum: 10,
   nwPool: 11, nwPoolGrad: 12, layerNorm: 13, layerNormGrad: 14, select: 15, gruCell: 16, gruCellGrad: 17,
   adam: 18, dropout: 19, crossEntropy: 20, crossEntropyGrad: 21,
+  columnSum: 22,
 } as const;
 
 /** OP_BINARY's kinds (BIN_* in kernels.h). */
@@ -117,3 +118,5 @@ export const MR = 4;
 export const NR = 8;
 /** The block of the inner dimension the matmul packs at a time; kernels.h defines the same. */
 export const KC = 256;
+/** Columns per task of the column sums (COLUMN_SUM_BLOCK in kernels.h). */
+export const COLUMN_SUM_BLOCK = 64;

@@ -11,7 +11,7 @@ import type { GradConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { tf } from "../tf";
 import { gruLayerHost, lastStep, type GruLayerKernel } from "../ops/recurrent";
 import { rawValues, type CpuBackend } from "./cpu-backend";
-import { Job, Op } from "./job-layout";
+import { COLUMN_SUM_BLOCK, Job, Op } from "./job-layout";
 import { batchMatMul } from "./matmul";
 import type { Call, Values } from "./runtime";
 import { withCall } from "./runtime";
@@ -27,9 +27,16 @@ function valuesOf(cpu: CpuBackend, t: TensorInfo): Values {
   return values;
 }
 
-/** A float32 view of `length` elements at byte offset `at` (known to the heap as a view, so kernels read it in place). */
-function viewAt(call: Call, at: number, length: number): Float32Array {
-  return call.heap.view("float32", at, length) as Float32Array;
+/** The sums of the columns of `rows × cols` floats at byte offset `at`: a new result of `call`. */
+function columnSums(call: Call, at: number, rows: number, cols: number): { values: Values } {
+  const out = call.output("float32", cols);
+  const job = call.rt.newJob(Op.columnSum, Math.ceil(cols / COLUMN_SUM_BLOCK));
+  job[Job.rows] = rows;
+  job[Job.cols] = cols;
+  job[Job.x] = at;
+  job[Job.out] = out.at;
+  call.rt.execute(rows * cols);
+  return out;
 }
 
 /** Runs one GRU step job over `batch` rows; fields set by `fill`. */
@@ -145,10 +152,9 @@ export const gruLayerGradKernel: KernelFunc = (args) => {
     const dx = batchMatMul(call, { a: dGiValues, b: wih, aShape: [rows, G], bShape: [G, inputs], transposeA: false, transposeB: false });
     const dWih = batchMatMul(call, { a: dGiValues, b: valuesOf(cpu, x), aShape: [rows, G], bShape: [rows, inputs], transposeA: true, transposeB: false });
     const dWhh = batchMatMul(call, { a: dGhValues, b: prevValues, aShape: [rows, G], bShape: [rows, hidden], transposeA: true, transposeB: false });
-    // Bias gradients: column sums, as (1, rows)·dG.
-    const ones = viewAt(call, call.temp(rows * 4), rows).fill(1);
-    const dbih = batchMatMul(call, { a: ones, b: dGiValues, aShape: [1, rows], bShape: [rows, G], transposeA: false, transposeB: false });
-    const dbhh = batchMatMul(call, { a: ones, b: dGhValues, aShape: [1, rows], bShape: [rows, G], transposeA: false, transposeB: false });
+    // Bias gradients: the column sums of dG.
+    const dbih = columnSums(call, dGi.at, rows, G);
+    const dbhh = columnSums(call, dGh.at, rows, G);
     return [
       cpu.makeTensorInfo([steps, batch, inputs], "float32", dx.values),
       cpu.makeTensorInfo([batch, hidden], "float32", dh0.values),

@@ -556,3 +556,31 @@ void run_cross_entropy_grad(int32_t *job) {
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Column sums (OP_COLUMN_SUM; kernels.h): 16 vectors of partial sums per block of 64 columns.
+
+void run_column_sum(int32_t *job) {
+  const int32_t rows = job[J_ROWS], cols = job[J_COLS], num_tasks = job[J_NUM_TASKS];
+  const float *x = (const float *)job[J_X];
+  float *out = (float *)job[J_OUT];
+  for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
+    const int32_t c0 = t * COLUMN_SUM_BLOCK;
+    const int32_t c1 = c0 + COLUMN_SUM_BLOCK < cols ? c0 + COLUMN_SUM_BLOCK : cols;
+    if (c1 - c0 == COLUMN_SUM_BLOCK) {
+      v128_t acc[COLUMN_SUM_BLOCK / 4];
+      for (int32_t q = 0; q < COLUMN_SUM_BLOCK / 4; q++) acc[q] = wasm_f32x4_splat(0.0f);
+      for (int32_t r = 0; r < rows; r++) {
+        const float *row = x + (int64_t)r * cols + c0;
+        for (int32_t q = 0; q < COLUMN_SUM_BLOCK / 4; q++) acc[q] = wasm_f32x4_add(acc[q], wasm_v128_load(row + 4 * q));
+      }
+      for (int32_t q = 0; q < COLUMN_SUM_BLOCK / 4; q++) wasm_v128_store(out + c0 + 4 * q, acc[q]);
+    } else {
+      for (int32_t c = c0; c < c1; c++) out[c] = 0.0f;
+      for (int32_t r = 0; r < rows; r++) {
+        const float *row = x + (int64_t)r * cols;
+        for (int32_t c = c0; c < c1; c++) out[c] += row[c];
+      }
+    }
+  }
+}

@@ -361,6 +361,7 @@ EXPORT("run") void run(int32_t *job, int32_t thread_id) {
     case OP_DROPOUT: run_dropout(job); break;
     case OP_CROSS_ENTROPY: run_cross_entropy(job); break;
     case OP_CROSS_ENTROPY_GRAD: run_cross_entropy_grad(job); break;
+    case OP_COLUMN_SUM: run_column_sum(job); break;
     default: break;
   }
 }

@@ -34,6 +34,7 @@ enum {
   OP_ROW_REDUCE = 7, OP_COPY = 8, OP_GATHER = 9, OP_SEGMENT_SUM = 10, OP_NW_POOL = 11, OP_NW_POOL_GRAD = 12,
   OP_LAYER_NORM = 13, OP_LAYER_NORM_GRAD = 14, OP_SELECT = 15, OP_GRU_CELL = 16, OP_GRU_CELL_GRAD = 17,
   OP_ADAM = 18, OP_DROPOUT = 19, OP_CROSS_ENTROPY = 20, OP_CROSS_ENTROPY_GRAD = 21,
+  OP_COLUMN_SUM = 22,
 };
 
 // OP_BINARY: out = a (kind) b over J_ROWS elements (a in J_X, b in J_Y) with broadcasting
@@ -150,6 +151,7 @@ void run_adam(int32_t *job);
 void run_dropout(int32_t *job);
 void run_cross_entropy(int32_t *job);
 void run_cross_entropy_grad(int32_t *job);
+void run_column_sum(int32_t *job);
 
 // OP_GRU_CELL: one step of PyTorch's GRU (gates r, z, n) for J_ROWS examples of J_COLS hidden
 // units: gi = J_X (rows, 3·hidden) input projections without bias, gh = J_Y (rows, 3·hidden)
@@ -201,4 +203,7 @@ enum { J_DROP_SEED = 20, J_DROP_THRESHOLD = 21, J_DROP_SCALE = 22 };
 // upstream gradient per row (J_XENT_DY), the logits' gradient (softmax(z) − onehot(label))·dy at
 // J_OUT. J_ROWS_PER_TASK_R rows per task.
 enum { J_XENT_DY = 20 };
+// OP_COLUMN_SUM: the sums of the J_COLS columns of J_ROWS × J_COLS floats (J_X) at J_OUT, in float32
+// row by row (a bias gradient); tasks are blocks of COLUMN_SUM_BLOCK columns.
+#define COLUMN_SUM_BLOCK 64
 #endif
