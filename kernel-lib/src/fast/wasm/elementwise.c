@@ -510,13 +510,7 @@ void run_dropout(int32_t *job) {
 
 static float cross_entropy_row(const float *z, int32_t n, int32_t label) {
   int32_t j = 0;
-  float mx = -__builtin_inff();
-  if (n >= 4) {
-    v128_t vm = wasm_v128_load(z);
-    for (j = 4; j + 4 <= n; j += 4) vm = wasm_f32x4_pmax(vm, wasm_v128_load(z + j));
-    mx = hmax(vm);
-  }
-  for (; j < n; j++) mx = z[j] > mx ? z[j] : mx;
+  const float mx = row_pmax(z, n);
   const v128_t vmx = wasm_f32x4_splat(mx);
   v128_t vs = wasm_f32x4_splat(0.0f);
   float sum = 0.0f;

@@ -246,13 +246,7 @@ static void run_matmul(int32_t *job, uint8_t *scratch) {
 
 void softmax_row(const float *x, float *y, int32_t n) {
   int32_t j = 0;
-  float mx = -__builtin_inff();
-  if (n >= 4) {
-    v128_t vm = wasm_v128_load(x);
-    for (j = 4; j + 4 <= n; j += 4) vm = wasm_f32x4_pmax(vm, wasm_v128_load(x + j));
-    mx = hmax(vm);
-  }
-  for (; j < n; j++) mx = x[j] > mx ? x[j] : mx;
+  const float mx = row_pmax(x, n);
   // A row of -inf (or NaN) has no finite maximum: let the arithmetic propagate like tfjs does.
   const v128_t vmx = wasm_f32x4_splat(mx);
   v128_t vs = wasm_f32x4_splat(0);

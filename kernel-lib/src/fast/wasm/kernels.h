@@ -134,6 +134,20 @@ static inline float hmax(v128_t v) {
   return ab > cd ? ab : cd;
 }
 
+// The largest of n floats by pseudo-max (a NaN is skipped where it is the second operand; the
+// softmax's and cross-entropy's arithmetic then propagates it), -inf for n = 0.
+static inline float row_pmax(const float *x, int32_t n) {
+  int32_t j = 0;
+  float mx = -__builtin_inff();
+  if (n >= 4) {
+    v128_t vm = wasm_v128_load(x);
+    for (j = 4; j + 4 <= n; j += 4) vm = wasm_f32x4_pmax(vm, wasm_v128_load(x + j));
+    mx = hmax(vm);
+  }
+  for (; j < n; j++) mx = x[j] > mx ? x[j] : mx;
+  return mx;
+}
+
 void run_binary(int32_t *job, uint8_t *scratch);
 void run_unary(int32_t *job);
 void run_row_reduce(int32_t *job);
