@@ -18,10 +18,11 @@ import sys
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
+
+from kernel_start import RetryingStartClient
 
 
-class RecordingClient(NotebookClient):
+class RecordingClient(RetryingStartClient):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.messages: list[dict] = []
