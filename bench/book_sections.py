@@ -203,6 +203,20 @@ def fit(model, data, max_epochs, gradient_clip_val):
     return board
 """
 
+# The four test sentences translated, with their BLEU (11.4 and 11.7 alike).
+TRANSLATE_CELL = """
+engs = ['go .', 'i lost .', "he's calm .", "i'm home ."]
+fras = ['va !', "j'ai perdu .", 'il est calme .', 'je suis chez moi .']
+preds, _ = model.predict_step(data.build(engs, fras), data.num_steps)
+for en, fr, p in zip(engs, fras, preds):
+    translation = []
+    for token in data.tgt_vocab.to_tokens(p):
+        if token == '<eos>':
+            break
+        translation.append(token)
+    print(f'{en} => {translation}, bleu,{s2s.bleu(" ".join(translation), fr, k=2):.3f}')
+"""
+
 SECTION_11_4 = [
     SETUP_11_4,
     """
@@ -226,19 +240,7 @@ decoder = s2s.Seq2SeqAttentionDecoder(len(data.tgt_vocab), embed_size, num_hidde
 model = s2s.Seq2Seq(encoder, decoder, tgt_pad=data.tgt_vocab['<pad>'], lr=0.005)
 board = fit(model, data, max_epochs=30, gradient_clip_val=1)
 """,
-    """
-engs = ['go .', 'i lost .', 'he\\'s calm .', 'i\\'m home .']
-fras = ['va !', 'j\\'ai perdu .', 'il est calme .', 'je suis chez moi .']
-preds, _ = model.predict_step(data.build(engs, fras), data.num_steps)
-for en, fr, p in zip(engs, fras, preds):
-    translation = []
-    for token in data.tgt_vocab.to_tokens(p):
-        if token == '<eos>':
-            break
-        translation.append(token)
-    print(f'{en} => {translation}, bleu,'
-          f'{s2s.bleu(" ".join(translation), fr, k=2):.3f}')
-""",
+    TRANSLATE_CELL,
     """
 _, dec_attention_weights = model.predict_step(data.build([engs[-1]], [fras[-1]]), data.num_steps, True)
 attention_weights = torch.cat([step[0][0][0] for step in dec_attention_weights], 0)
@@ -290,18 +292,7 @@ with torch.no_grad():
     model(*next(iter(data.train_dataloader()))[:-1])  # the lazy layers, before the optimizer
 board = fit(model, data, max_epochs=30, gradient_clip_val=1)
 """,
-    """
-engs = ['go .', 'i lost .', "he's calm .", "i'm home ."]
-fras = ['va !', "j'ai perdu .", 'il est calme .', 'je suis chez moi .']
-preds, _ = model.predict_step(data.build(engs, fras), data.num_steps)
-for en, fr, p in zip(engs, fras, preds):
-    translation = []
-    for token in data.tgt_vocab.to_tokens(p):
-        if token == '<eos>':
-            break
-        translation.append(token)
-    print(f'{en} => {translation}, bleu,{s2s.bleu(" ".join(translation), fr, k=2):.3f}')
-""",
+    TRANSLATE_CELL,
     """
 _, dec_attention_weights = model.predict_step(data.build([engs[-1]], [fras[-1]]), data.num_steps, True)
 enc_attention_weights = torch.cat(model.encoder.attention_weights, 0)
