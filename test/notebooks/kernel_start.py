@@ -17,6 +17,13 @@ from nbclient import NotebookClient
 START_ATTEMPTS = 3
 
 
+class KernelStartError(RuntimeError):
+    """The kernel died before answering at every one of START_ATTEMPTS starts."""
+
+    def __init__(self, error: BaseException):
+        super().__init__(f"the kernel died before answering at each of {START_ATTEMPTS} starts (last: {error})")
+
+
 def note_retry(attempt: int, error: BaseException) -> None:
     print(f"kernel start failed ({error}); retrying on fresh ports ({attempt}/{START_ATTEMPTS - 1})", file=sys.stderr, flush=True)
 
@@ -28,7 +35,7 @@ def start_kernel(kernel_name: str, cwd: str, startup_timeout: float = 120):
             return start_new_kernel(kernel_name=kernel_name, cwd=cwd, startup_timeout=startup_timeout)
         except RuntimeError as error:  # "Kernel died before replying to kernel_info"
             if attempt == START_ATTEMPTS:
-                raise
+                raise KernelStartError(error) from error
             note_retry(attempt, error)
     raise AssertionError("unreachable")
 
@@ -43,7 +50,7 @@ class RetryingStartClient(NotebookClient):
             except RuntimeError as error:
                 # nbclient has shut the dead kernel down and dropped its manager.
                 if attempt == START_ATTEMPTS:
-                    raise
+                    raise KernelStartError(error) from error
                 note_retry(attempt, error)
                 if self.km is None:
                     self.km = self.create_kernel_manager()
