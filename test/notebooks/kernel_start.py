@@ -56,3 +56,9 @@ class RetryingStartClient(NotebookClient):
                     self.km = self.create_kernel_manager()
                 await self.async_start_new_kernel()
         raise AssertionError("unreachable")
+
+    async def _async_cleanup_kernel(self) -> None:
+        # nbclient registers this at exit too; after a failed start there is no kernel left to
+        # clean up (nbclient 0.7 would fail an assertion and print a traceback).
+        if self.km is not None:
+            await super()._async_cleanup_kernel()
