@@ -13,6 +13,7 @@ import sys
 
 from jupyter_client.manager import start_new_kernel
 from nbclient import NotebookClient
+from nbclient.util import run_sync
 
 START_ATTEMPTS = 3
 
@@ -62,3 +63,5 @@ class RetryingStartClient(NotebookClient):
         # clean up (nbclient 0.7 would fail an assertion and print a traceback).
         if self.km is not None:
             await super()._async_cleanup_kernel()
+
+    _cleanup_kernel = run_sync(_async_cleanup_kernel)
