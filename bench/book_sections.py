@@ -1,5 +1,5 @@
-"""Writes the book's PyTorch sections 11.2, 11.3, 11.4 and 11.7 as Python notebooks for the
-end-to-end timing of bench/run.mjs (executed with ipykernel, like d2l.ai's own notebooks).
+"""Writes the book's PyTorch sections 11.1, 11.2, 11.3, 11.4 and 11.7 as Python notebooks for
+the end-to-end timing of bench/run.mjs (executed with ipykernel, like d2l.ai's own notebooks).
 
 The cells follow the sections' PyTorch code cell by cell (data, pooling, plots, heatmaps,
 training), on the definitions of reference/book_torch.py and reference/book_seq2seq_torch.py and
@@ -8,7 +8,7 @@ installable here; the plotting helpers the sections use are restated in the firs
 11.4 the book's `Trainer.fit` with its live `ProgressBoard` (every averaged point redraws the
 figure, as the book's training shows it).
 
-    /usr/bin/python3 bench/book_sections.py OUT_DIR    # writes OUT_DIR/book-11.2.ipynb, book-11.3.ipynb, book-11.4.ipynb, book-11.7.ipynb
+    /usr/bin/python3 bench/book_sections.py OUT_DIR    # writes OUT_DIR/book-11.1.ipynb, book-11.2.ipynb, book-11.3.ipynb, book-11.4.ipynb, book-11.7.ipynb
 """
 import json
 import os
@@ -51,6 +51,12 @@ def show_heatmaps(matrices, xlabel, ylabel, titles=None, figsize=(2.5, 2.5), cma
             if titles: ax.set_title(titles[j])
     fig.colorbar(pcm, ax=axes, shrink=0.6)
 """
+
+# Section 11.1: the identity matrix as attention weights (the book's only code cell after show_heatmaps).
+SECTION_11_1 = [
+    SETUP,
+    "attention_weights = torch.eye(10).reshape((1, 1, 10, 10))\nshow_heatmaps(attention_weights, xlabel='Keys', ylabel='Queries')",
+]
 
 SECTION_11_2 = [
     SETUP,
@@ -331,7 +337,7 @@ def notebook(cells):
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    for name, cells in (("book-11.2.ipynb", SECTION_11_2), ("book-11.3.ipynb", SECTION_11_3), ("book-11.4.ipynb", SECTION_11_4),
+    for name, cells in (("book-11.1.ipynb", SECTION_11_1), ("book-11.2.ipynb", SECTION_11_2), ("book-11.3.ipynb", SECTION_11_3), ("book-11.4.ipynb", SECTION_11_4),
                         ("book-11.7.ipynb", SECTION_11_7)):
         with open(os.path.join(out, name), "w") as f:
             json.dump(notebook(cells), f, indent=1)
