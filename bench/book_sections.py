@@ -1,5 +1,5 @@
-"""Writes the book's PyTorch sections 11.2, 11.3, 11.4 and 11.7 as Python notebooks for the
-end-to-end timing of bench/run.mjs (executed with ipykernel, like d2l.ai's own notebooks).
+"""Writes the book's PyTorch sections 11.1, 11.2, 11.3, 11.4 and 11.7 as Python notebooks for
+the end-to-end timing of bench/run.mjs (executed with ipykernel, like d2l.ai's own notebooks).
 
 The cells follow the sections' PyTorch code cell by cell (data, pooling, plots, heatmaps,
 training), on the definitions of reference/book_torch.py and reference/book_seq2seq_torch.py and
@@ -8,7 +8,7 @@ installable here; the plotting helpers the sections use are restated in the firs
 11.4 the book's `Trainer.fit` with its live `ProgressBoard` (every averaged point redraws the
 figure, as the book's training shows it).
 
-    /usr/bin/python3 bench/book_sections.py OUT_DIR    # writes OUT_DIR/book-11.2.ipynb, book-11.3.ipynb, book-11.4.ipynb, book-11.7.ipynb
+    /usr/bin/python3 bench/book_sections.py OUT_DIR    # writes OUT_DIR/book-11.1.ipynb, book-11.2.ipynb, book-11.3.ipynb, book-11.4.ipynb, book-11.7.ipynb
 """
 import json
 import os
@@ -51,6 +51,12 @@ def show_heatmaps(matrices, xlabel, ylabel, titles=None, figsize=(2.5, 2.5), cma
             if titles: ax.set_title(titles[j])
     fig.colorbar(pcm, ax=axes, shrink=0.6)
 """
+
+# Section 11.1: the identity matrix as attention weights (the book's only code cell after show_heatmaps).
+SECTION_11_1 = [
+    SETUP,
+    "attention_weights = torch.eye(10).reshape((1, 1, 10, 10))\nshow_heatmaps(attention_weights, xlabel='Keys', ylabel='Queries')",
+]
 
 SECTION_11_2 = [
     SETUP,
@@ -203,6 +209,20 @@ def fit(model, data, max_epochs, gradient_clip_val):
     return board
 """
 
+# The four test sentences translated, with their BLEU (11.4 and 11.7 alike).
+TRANSLATE_CELL = """
+engs = ['go .', 'i lost .', "he's calm .", "i'm home ."]
+fras = ['va !', "j'ai perdu .", 'il est calme .', 'je suis chez moi .']
+preds, _ = model.predict_step(data.build(engs, fras), data.num_steps)
+for en, fr, p in zip(engs, fras, preds):
+    translation = []
+    for token in data.tgt_vocab.to_tokens(p):
+        if token == '<eos>':
+            break
+        translation.append(token)
+    print(f'{en} => {translation}, bleu,{s2s.bleu(" ".join(translation), fr, k=2):.3f}')
+"""
+
 SECTION_11_4 = [
     SETUP_11_4,
     """
@@ -226,19 +246,7 @@ decoder = s2s.Seq2SeqAttentionDecoder(len(data.tgt_vocab), embed_size, num_hidde
 model = s2s.Seq2Seq(encoder, decoder, tgt_pad=data.tgt_vocab['<pad>'], lr=0.005)
 board = fit(model, data, max_epochs=30, gradient_clip_val=1)
 """,
-    """
-engs = ['go .', 'i lost .', 'he\\'s calm .', 'i\\'m home .']
-fras = ['va !', 'j\\'ai perdu .', 'il est calme .', 'je suis chez moi .']
-preds, _ = model.predict_step(data.build(engs, fras), data.num_steps)
-for en, fr, p in zip(engs, fras, preds):
-    translation = []
-    for token in data.tgt_vocab.to_tokens(p):
-        if token == '<eos>':
-            break
-        translation.append(token)
-    print(f'{en} => {translation}, bleu,'
-          f'{s2s.bleu(" ".join(translation), fr, k=2):.3f}')
-""",
+    TRANSLATE_CELL,
     """
 _, dec_attention_weights = model.predict_step(data.build([engs[-1]], [fras[-1]]), data.num_steps, True)
 attention_weights = torch.cat([step[0][0][0] for step in dec_attention_weights], 0)
@@ -290,18 +298,7 @@ with torch.no_grad():
     model(*next(iter(data.train_dataloader()))[:-1])  # the lazy layers, before the optimizer
 board = fit(model, data, max_epochs=30, gradient_clip_val=1)
 """,
-    """
-engs = ['go .', 'i lost .', "he's calm .", "i'm home ."]
-fras = ['va !', "j'ai perdu .", 'il est calme .', 'je suis chez moi .']
-preds, _ = model.predict_step(data.build(engs, fras), data.num_steps)
-for en, fr, p in zip(engs, fras, preds):
-    translation = []
-    for token in data.tgt_vocab.to_tokens(p):
-        if token == '<eos>':
-            break
-        translation.append(token)
-    print(f'{en} => {translation}, bleu,{s2s.bleu(" ".join(translation), fr, k=2):.3f}')
-""",
+    TRANSLATE_CELL,
     """
 _, dec_attention_weights = model.predict_step(data.build([engs[-1]], [fras[-1]]), data.num_steps, True)
 enc_attention_weights = torch.cat(model.encoder.attention_weights, 0)
@@ -340,7 +337,7 @@ def notebook(cells):
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    for name, cells in (("book-11.2.ipynb", SECTION_11_2), ("book-11.3.ipynb", SECTION_11_3), ("book-11.4.ipynb", SECTION_11_4),
+    for name, cells in (("book-11.1.ipynb", SECTION_11_1), ("book-11.2.ipynb", SECTION_11_2), ("book-11.3.ipynb", SECTION_11_3), ("book-11.4.ipynb", SECTION_11_4),
                         ("book-11.7.ipynb", SECTION_11_7)):
         with open(os.path.join(out, name), "w") as f:
             json.dump(notebook(cells), f, indent=1)

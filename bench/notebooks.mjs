@@ -1,5 +1,5 @@
 // End-to-end notebook timings for bench/run.mjs: each of our chapter notebooks executed with the
-// tslab kernel, and the book's PyTorch sections 11.2, 11.3, 11.4 and 11.7 (bench/book_sections.py) executed
+// tslab kernel, and the book's PyTorch sections 11.1, 11.2, 11.3, 11.4 and 11.7 (bench/book_sections.py) executed
 // with ipykernel, all through the project's notebook harness (test/notebooks/run_notebook.py), one
 // fresh kernel per notebook. Times are wall clock, kernel start-up included.
 import { spawnSync } from "node:child_process";
@@ -11,6 +11,7 @@ const PYTHON = "/usr/bin/python3";
 
 /** Our notebook that covers the same section as each of the book's generated notebooks. */
 const COUNTERPARTS = [
+  { book: "book-11.1.ipynb", section: "11.1", ours: /^queries-keys-values\.ipynb$/ },
   { book: "book-11.2.ipynb", section: "11.2", ours: /attention-pooling/ },
   { book: "book-11.3.ipynb", section: "11.3", ours: /attention-scoring/ },
   { book: "book-11.4.ipynb", section: "11.4", ours: /bahdanau-attention/ },

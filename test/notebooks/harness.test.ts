@@ -5,6 +5,8 @@
  * comparison of the Deno run's figures with tslab's.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -201,4 +203,72 @@ describe("same_figures.py (the Deno run's figures against tslab's)", () => {
   it("exempts cells tagged timing", () => {
     expect(figureDifferences([[]], [[figure([1])]], [["timing"]])).toEqual([]);
   });
+});
+
+/**
+ * A kernelspec `flaky-tslab` (in a fresh JUPYTER_PATH) that dies at its first `deaths` starts,
+ * before answering, as a kernel does whose port another process took in the meantime
+ * ("address already in use"), and then starts the real tslab kernel.
+ */
+function flakyKernelPath(deaths: number): { jupyterPath: string; starts: () => number; cleanUp: () => void } {
+  const root = mkdtempSync(path.join(tmpdir(), "d2l-flaky-kernel-"));
+  const argv = JSON.parse(
+    execFileSync(PYTHON, ["-c", "import json\nfrom jupyter_client.kernelspec import KernelSpecManager\nprint(json.dumps(KernelSpecManager().get_kernel_spec('tslab').argv))"], {
+      encoding: "utf8",
+    }),
+  ) as string[];
+  const count = path.join(root, "starts");
+  const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+  const tslab = argv.map((a) => (a === "{connection_file}" ? '"$1"' : quote(a))).join(" ");
+  const script = [
+    `n=$(cat ${quote(count)} 2>/dev/null || echo 0)`,
+    `echo $((n + 1)) > ${quote(count)}`,
+    `if [ "$n" -lt ${deaths} ]; then echo "Error: listen EADDRINUSE: address already in use (simulated)" >&2; exit 1; fi`,
+    `exec ${tslab}`,
+  ].join("\n");
+  const spec = path.join(root, "kernels", "flaky-tslab");
+  mkdirSync(spec, { recursive: true });
+  writeFileSync(path.join(spec, "kernel.json"), JSON.stringify({ argv: ["/bin/sh", "-c", script, "sh", "{connection_file}"], display_name: "flaky", language: "typescript" }));
+  return {
+    jupyterPath: root,
+    starts: () => Number(readFileSync(count, "utf8")),
+    cleanUp: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+describe("kernel start in the harness", () => {
+  const notebook = () => writeArtifactNotebook("harness-flaky-start", notebookFromSources(['console.log("started");']));
+  const run = (jupyterPath: string) =>
+    spawnSync(PYTHON, [HARNESS, "--kernel", "flaky-tslab", "--json", notebook()], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, JUPYTER_PATH: jupyterPath },
+    });
+
+  it("retries a kernel that dies before answering (the race for its ports), saying so on stderr", () => {
+    const flaky = flakyKernelPath(2);
+    try {
+      const result = run(flaky.jupyterPath);
+      expect(result.status, result.stderr).toBe(0);
+      expect(stdoutOf(codeCells(JSON.parse(result.stdout) as Notebook)[0]!)).toBe("started\n");
+      expect(flaky.starts()).toBe(3);
+      expect(result.stderr.match(/kernel start failed .*; retrying on fresh ports \(\d\/2\)/g)).toHaveLength(2);
+    } finally {
+      flaky.cleanUp();
+    }
+  }, 120_000);
+
+  it("fails the notebook when the kernel dies at every one of three starts", () => {
+    const flaky = flakyKernelPath(3);
+    try {
+      const result = run(flaky.jupyterPath);
+      expect(result.status).not.toBe(0);
+      expect(flaky.starts()).toBe(3);
+      expect(result.stderr).toMatch(/harness-flaky-start\.ipynb: kernel 'flaky-tslab' did not start: the kernel died before answering at each of 3 starts/);
+      expect(result.stderr).not.toContain("Traceback");
+    } finally {
+      flaky.cleanUp();
+    }
+  }, 120_000);
 });

@@ -15,7 +15,7 @@ import signal
 import sys
 import time
 
-from jupyter_client.manager import start_new_kernel
+from kernel_start import start_kernel
 
 
 def descendants(pid: int) -> list[int]:
@@ -42,7 +42,7 @@ def alive(pid: int) -> bool:
 
 
 def main(kernel_name: str, cwd: str) -> None:
-    km, kc = start_new_kernel(kernel_name=kernel_name, cwd=cwd, startup_timeout=120)
+    km, kc = start_kernel(kernel_name, cwd)
     result = {}
     try:
         msg_id = kc.execute("await new Promise((resolve) => setTimeout(resolve, 60000));")

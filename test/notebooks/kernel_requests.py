@@ -9,11 +9,11 @@ both replies' content as JSON: {"complete": {...}, "inspect": {...}}.
 import json
 import sys
 
-from jupyter_client.manager import start_new_kernel
+from kernel_start import start_kernel
 
 
 def main(kernel_name: str, cwd: str, setup_code: str, complete_code: str, inspect_code: str) -> None:
-    km, kc = start_new_kernel(kernel_name=kernel_name, cwd=cwd, startup_timeout=120)
+    km, kc = start_kernel(kernel_name, cwd)
     try:
         reply = kc.execute_interactive(setup_code, timeout=120, output_hook=lambda msg: None)
         if reply["content"]["status"] != "ok":

@@ -19,7 +19,7 @@ import queue
 import sys
 import time
 
-from jupyter_client.manager import start_new_kernel
+from kernel_start import start_kernel
 
 
 def record(msg: dict, cell: int, parents: dict[str, int]) -> dict:
@@ -41,7 +41,7 @@ def record(msg: dict, cell: int, parents: dict[str, int]) -> dict:
 
 def main() -> int:
     cells = json.load(sys.stdin)
-    km, kc = start_new_kernel(kernel_name="tslab", cwd=sys.argv[1])
+    km, kc = start_kernel("tslab", sys.argv[1])
     parents: dict[str, int] = {}
     messages: list[dict] = []
     replies: list[str] = []

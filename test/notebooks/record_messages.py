@@ -18,10 +18,12 @@ import sys
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
+
+from kernel_start import RetryingStartClient
+from run_notebook import collect_late_outputs
 
 
-class RecordingClient(NotebookClient):
+class RecordingClient(RetryingStartClient):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.messages: list[dict] = []
@@ -45,8 +47,12 @@ def main(argv: list[str]) -> int:
     nb = nbformat.read(source, as_version=4)
     problems: list[str] = []
 
-    def on_cell_executed(cell, cell_index, execute_reply):
+    async def on_cell_executed(cell, cell_index, execute_reply):
         status = execute_reply["content"].get("status")
+        if status == "ok" and client.kernel_name == "deno":
+            # Deno may publish a cell's last outputs after its idle status: a fence collects them
+            # (run_notebook.collect_late_outputs), so each message is filed under its own cell.
+            await collect_late_outputs(client, cell, cell_index, 180)
         stderr = "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stderr")
         # Deno's kernel reports exceptions as `error` outputs rather than stderr.
         stderr += "".join(f"{o.get('ename')}: {o.get('evalue')}\n" for o in cell.outputs if o.get("output_type") == "error")

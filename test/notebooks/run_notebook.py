@@ -57,6 +57,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbclient.util import ensure_async
 
+from kernel_start import KernelStartError, RetryingStartClient
 from same_figures import figure_differences
 
 # A figure of this project: one display_data holding the custom JSON payload, the SVG fallback
@@ -216,7 +217,7 @@ def execute(nb, nb_path: Path, kernel: str, timeout: int, check_figures: bool, c
             # Stop at the first problem: later cells would only be aborted by tslab anyway.
             raise NotebookFailure(failure[0])
 
-    client = NotebookClient(
+    client = RetryingStartClient(
         nb,
         kernel_name=kernel,
         timeout=timeout,
@@ -239,6 +240,8 @@ def execute(nb, nb_path: Path, kernel: str, timeout: int, check_figures: bool, c
         raise NotebookFailure(f"{shown}: a cell timed out (limit {timeout} s, or its own d2l-ts timeout): {e}") from None
     except DeadKernelError as e:
         raise NotebookFailure(f"{shown}: the kernel died: {e}") from None
+    except KernelStartError as e:
+        raise NotebookFailure(f"{shown}: kernel {kernel!r} did not start: {e}") from None
     except CellExecutionError as e:  # only if a hook did not catch it first
         raise NotebookFailure(f"{shown}: {e}") from None
     finished = time.monotonic()
