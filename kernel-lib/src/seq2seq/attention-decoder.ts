@@ -3,6 +3,7 @@ import { tf } from "../tf";
 import { describe, expectRank, fail, formatShape } from "../ops/check";
 import { concatFeatures } from "../ops/concat-features";
 import type { ValidLens } from "../ops/masks";
+import { unstack } from "../ops/unstack";
 import { AdditiveAttention, DotProductAttention } from "../layers/attention";
 import { Embedding } from "../layers/embedding";
 import { keptFromForward } from "../layers/layer";
@@ -96,8 +97,8 @@ export class Seq2SeqAttentionDecoder extends AttentionDecoder<Seq2SeqAttentionSt
     try {
       const result = tf.tidy(() => {
         // (numSteps, batch, embedSize), one (batch, embedSize) per step
-        const steps = tf.unstack(this.embedding.embedIds(ids, [numSteps, batch]));
-        const embedSize = (steps[0] as tf.Tensor2D).shape[1];
+        const steps = unstack<tf.Tensor2D>(this.embedding.embedIds(ids, [numSteps, batch]));
+        const embedSize = steps[0].shape[1];
         let hidden = hidden0;
         const outputs: tf.Tensor[] = [];
         // The keys are the same at every step: additive attention projects them once (the book's
@@ -114,7 +115,7 @@ export class Seq2SeqAttentionDecoder extends AttentionDecoder<Seq2SeqAttentionSt
             : null;
         for (const x of steps) {
           // query: the last layer's hidden state, (batch, 1, numHiddens)
-          const layers = tf.unstack(hidden);
+          const layers = unstack<tf.Tensor2D>(hidden);
           const query = layers[layers.length - 1].expandDims(1);
           const context =
             attention instanceof AdditiveAttention && projectedKeys !== null

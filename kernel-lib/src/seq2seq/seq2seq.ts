@@ -30,12 +30,16 @@ export class Seq2Seq<E extends Encoder = Encoder, D extends Decoder = Decoder> e
   /**
    * Section 10.7: cross-entropy of `yHat` `(batch, numSteps, vocabSize)` against the labels `y`
    * `(batch, numSteps)`, summed over the labels that are not `tgtPad` and divided by their count.
+   * A batch whose labels are all `tgtPad` has loss 0 and no gradient (the book's code divides 0
+   * by 0 there, and the NaN spreads through Adam to every weight). That happens when `numSteps`
+   * is so small that no sentence is padded: `<pad>` is then not in the vocabulary and `tgtPad` is
+   * `<unk>`'s index, so a batch of unknown words is all "padding".
    */
   override loss(yHat: tf.Tensor, y: tf.Tensor): tf.Scalar {
     return tf.tidy(() => {
       const l = super.loss(yHat, y, false);
       const mask = tf.notEqual(y.reshape([-1]), tf.scalar(this.tgtPad, y.dtype)).cast("float32");
-      return l.mul(mask).sum().div(mask.sum()) as tf.Scalar;
+      return l.mul(mask).sum().div(tf.maximum(mask.sum(), 1)) as tf.Scalar;
     });
   }
 
