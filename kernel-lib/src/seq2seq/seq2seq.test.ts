@@ -158,6 +158,29 @@ describe("the encoder-decoder of 10.6-10.7 and the attention decoder of 11.4", (
     model.dispose();
   });
 
+  it("Seq2Seq refuses a tgtPad outside the target vocabulary: the decoder's embedding, or the logits of loss", () => {
+    expect(() => new Seq2Seq(new MeanEncoder(), new BagDecoder(), 10, 0.1)).toThrow(
+      "Seq2Seq: tgtPad must be an integer in [0, 10) (the target vocabulary's index of <pad>; 10 = the decoder's embedding.vocabSize); got 10",
+    );
+    // a decoder without an embedding: known once the loss sees the logits
+    class StateDecoder extends Decoder<tf.Tensor, tf.Tensor> {
+      initState(encAllOutputs: tf.Tensor): tf.Tensor {
+        return encAllOutputs.clone();
+      }
+      forward(X: tf.Tensor, state: tf.Tensor): [tf.Tensor, tf.Tensor] {
+        return [tf.zeros([...X.shape, 10]), state.clone()];
+      }
+    }
+    const model = new Seq2Seq(new MeanEncoder(), new StateDecoder(), 12, 0.1);
+    const Y = tf.tensor2d([[3, 0]], undefined, "int32");
+    const yHat = tf.zeros([1, 2, 10]);
+    expect(() => model.loss(yHat, Y)).toThrow(
+      "Seq2Seq.loss: tgtPad must be an integer in [0, 10) (the target vocabulary's index of <pad>; 10 = the last dimension of yHat); got 12",
+    );
+    tf.dispose([Y, yHat]);
+    model.dispose();
+  });
+
   it("train on the sample data with Trainer.fit, Adam and gradient clipping: the validation loss falls", async () => {
     seed(4);
     const data = new MTFraEng(8, 6, 24, 8, { path: SAMPLE });
