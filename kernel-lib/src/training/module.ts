@@ -77,7 +77,10 @@ export class Module extends Layer {
       ? trainer.numTrainBatches / this.plotTrainPerEpoch
       : trainer.numValBatches / this.plotValidPerEpoch;
     const y = typeof value === "number" ? value : value.dataSync()[0];
-    this.board.draw(x, y, (train ? "train_" : "val_") + key, Math.max(1, Math.trunc(n)));
+    const label = (train ? "train_" : "val_") + key;
+    this.board.draw(x, y, label, Math.max(1, Math.trunc(n)));
+    // The trainer's epoch lines and non-finite warning reuse this one read of the value.
+    trainer.observeValue(label, y);
   }
 
   /** Inputs and target of a batch, checked. */
