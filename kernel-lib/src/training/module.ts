@@ -65,6 +65,8 @@ export class Module extends Layer {
    * at fractional epochs (`trainBatchIdx / numTrainBatches`) and average `numTrainBatches /
    * plotTrainPerEpoch` batches; validation points sit at `epoch + 1`. (The book's averaging
    * count is truncated to an integer; here it is also at least 1, so tiny datasets still plot.)
+   * The value, read once from the device here, also goes to `trainer.observeValue` (epoch lines
+   * in plain Node, the warning when a loss is not finite).
    */
   plot(key: string, value: tf.Tensor | number, train: boolean): void {
     const trainer = this.trainer;
