@@ -5,6 +5,8 @@
 # build/notebooks/ (with nbconvert HTML exports) and build/notebooks-deno/ (git-ignored); each
 # notebook's wall time is printed. A failing notebook is reported with its name, the cell and the
 # kernel's error text, and the run goes on with the next one; the script then exits 1.
+#   npm run notebooks -- notebooks/transformer.ipynb ...   only these notebooks (other executed
+#                          copies in build/ are kept)
 #   D2L_NOTEBOOKS_DENO=0   skip the Deno pass
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -21,10 +23,21 @@ fi
 "$PY" -m jupyter kernelspec list 2>/dev/null | grep -q "^ *tslab " ||
   fail "the tslab kernel is not registered; run: bash scripts/setup.sh"
 
-mapfile -t notebooks < <(find notebooks -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
-((${#notebooks[@]})) || fail "no notebooks found under notebooks/"
-
-rm -rf "$OUT" "$DENO_OUT"
+if (($#)); then
+  notebooks=()
+  for nb in "$@"; do
+    # Paths as the user gives them, relative to where `npm run` was called (npm runs scripts from
+    # the package root; INIT_CWD is the caller's folder).
+    case "$nb" in /*) ;; *) nb="${INIT_CWD:-$ROOT}/$nb" ;; esac
+    [ -f "$nb" ] || fail "no such notebook: $nb"
+    case "$(realpath "$nb")" in "$ROOT"/notebooks/*.ipynb) ;; *) fail "not a chapter notebook (under notebooks/): $nb" ;; esac
+    notebooks+=("$(realpath --relative-to="$ROOT" "$nb")")
+  done
+else
+  mapfile -t notebooks < <(find notebooks -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
+  ((${#notebooks[@]})) || fail "no notebooks found under notebooks/"
+  rm -rf "$OUT" "$DENO_OUT"
+fi
 mkdir -p "$OUT"
 say "Executing ${#notebooks[@]} notebooks (tslab kernel) into $OUT/"
 started_ns=$(date +%s%N)
