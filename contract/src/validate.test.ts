@@ -143,7 +143,7 @@ describe("heatmap payload validation", () => {
     ]);
     expect(heatmapPayloadProblems({ ...v3, panelLabels: { rows: ["block 1", "block 2"], cols: ["head 1"] } })).toEqual([
       "/panelLabels/rows: has 2 entries, expected gridRows = 1",
-      "/panelLabels/cols: has 1 entries, expected gridCols = 2",
+      "/panelLabels/cols: has 1 entry, expected gridCols = 2",
     ]);
     expect(heatmapPayloadProblems({ ...v3, panelLabels: { rows: [""], cols: ["head 1", "head 2"] } })).toEqual([
       "/panelLabels/rows/0: must be a name, not empty",
@@ -159,8 +159,8 @@ describe("heatmap payload validation", () => {
   it("checks that lengths agree with the grid and the matrix shape", () => {
     const p = { ...heatmap(), titles: ["only one"], yTickLabels: ["a"], colorRange: [1, 1] as [number, number] };
     const problems = heatmapPayloadProblems(p);
-    expect(problems).toContain("/titles: has 1 entries, expected gridCols = 2");
-    expect(problems).toContain("/yTickLabels: has 1 entries, expected height = 2");
+    expect(problems).toContain("/titles: has 1 entry, expected gridCols = 2");
+    expect(problems).toContain("/yTickLabels: has 1 entry, expected height = 2");
     expect(problems).toContain("/colorRange: [1, 1] must have min < max");
     const ragged = heatmap();
     (ragged.values.data as number[][][][])[0][1][1].pop();

@@ -50,25 +50,30 @@ function byteMapProblems(pointer: string, text: string, expected: number, cells:
   return [];
 }
 
+/** "1 entry", "3 entries". */
+function entries(n: number): string {
+  return n === 1 ? "1 entry" : `${n} entries`;
+}
+
 function heatmapRuleProblems(p: HeatmapPayload): string[] {
   const problems: string[] = [];
   const cells = `${p.gridRows}×${p.gridCols} panels of ${p.height}×${p.width}`;
   if (p.xlabels.length !== p.gridCols) {
-    problems.push(`/xlabels: has ${p.xlabels.length} entries, expected gridCols = ${p.gridCols}`);
+    problems.push(`/xlabels: has ${entries(p.xlabels.length)}, expected gridCols = ${p.gridCols}`);
   }
   if (p.titles !== null && p.titles.length !== p.gridCols) {
-    problems.push(`/titles: has ${p.titles.length} entries, expected gridCols = ${p.gridCols}`);
+    problems.push(`/titles: has ${entries(p.titles.length)}, expected gridCols = ${p.gridCols}`);
   }
   if (p.xTickLabels !== null && p.xTickLabels.length !== p.width) {
-    problems.push(`/xTickLabels: has ${p.xTickLabels.length} entries, expected width = ${p.width}`);
+    problems.push(`/xTickLabels: has ${entries(p.xTickLabels.length)}, expected width = ${p.width}`);
   }
   if (p.yTickLabels !== null && p.yTickLabels.length !== p.height) {
-    problems.push(`/yTickLabels: has ${p.yTickLabels.length} entries, expected height = ${p.height}`);
+    problems.push(`/yTickLabels: has ${entries(p.yTickLabels.length)}, expected height = ${p.height}`);
   }
   if (p.panelLabels !== undefined) {
     for (const [key, labels, expected] of [["rows", p.panelLabels.rows, p.gridRows], ["cols", p.panelLabels.cols, p.gridCols]] as const) {
       const name = key === "rows" ? "gridRows" : "gridCols";
-      if (labels.length !== expected) problems.push(`/panelLabels/${key}: has ${labels.length} entries, expected ${name} = ${expected}`);
+      if (labels.length !== expected) problems.push(`/panelLabels/${key}: has ${entries(labels.length)}, expected ${name} = ${expected}`);
       const empty = labels.findIndex((label) => label.trim() === "");
       if (empty >= 0) problems.push(`/panelLabels/${key}/${empty}: must be a name, not empty`);
     }

@@ -25,7 +25,7 @@ describe("figureFromData", () => {
   it("catches a payload that passes the schema but whose parts disagree", () => {
     const bad = { ...heatmap(1, 2, 2, 2), xlabels: ["only one"] };
     const outcome = figureFromData(HEATMAP_MIME_TYPE, bad, LIGHT_THEME);
-    expect(outcome).toMatchObject({ kind: "invalid", problems: ["/xlabels: has 1 entries, expected gridCols = 2"] });
+    expect(outcome).toMatchObject({ kind: "invalid", problems: ["/xlabels: has 1 entry, expected gridCols = 2"] });
   });
 
   it("treats strings, null and arrays as malformed, not as crashes", () => {

@@ -80,7 +80,19 @@ function checkMTFraEng(caseName: string): void {
 describe("MTFraEng (10.5) matches the book on the sample file", () => {
   describe("numSteps 9, numTrain 20, numVal 6: the off-by-one example limit, skipped lines", () => checkMTFraEng("MTFraEng/sample"));
   describe("numSteps 4, numTrain 10, numVal 3: trimmed sentences", () => checkMTFraEng("MTFraEng/sample_trimmed"));
-  describe("the defaults (9, 512, 128): fewer lines than the limit, no validation examples", () => checkMTFraEng("MTFraEng/sample_defaults"));
+  describe("the defaults (9, 512, 128) on 37 pairs: the book trains on all, validates on none; d2l-ts refuses", () => {
+    const c = new ParityCase("MTFraEng/sample_defaults");
+    const exact = c.data.exact as unknown as MTExact;
+    it("the book's split: every pair trains, none validates (the silent outcome d2l-ts turns into an error)", () => {
+      expect([exact.numTrainExamples, exact.numValExamples]).toEqual([37, 0]);
+    });
+    it("d2l-ts names the corpus size instead", () => {
+      const file = path.join(ROOT, exact.file);
+      expect(() => new d2l.MTFraEng(c.arg<number>("batchSize"), c.arg<number>("numSteps"), c.arg<number>("numTrain"), c.arg<number>("numVal"), { path: file })).toThrow(
+        `MTFraEng: numVal must be less than 37 (${file} holds 37 sentence pairs; numTrain + numVal at most 37); got 128`,
+      );
+    });
+  });
 });
 
 describe("MTFraEng (10.5) matches the book on the shipped corpus", () => {

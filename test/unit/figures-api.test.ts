@@ -43,8 +43,8 @@ describe("showHeatmaps arguments (section 11.1)", () => {
     expect(() => heatmapFigure(t)).toThrow("showHeatmaps: matrices must be 4-D (rows, cols, queries, keys); reshape a single matrix to [1, 1, queries, keys]; got shape [2,10]");
     t.dispose();
     expect(() => heatmapFigure([[[[0, 1]]]], { cmap: "Rainbow" })).toThrow(/showHeatmaps: cmap must be one of Reds, Blues/);
-    expect(() => heatmapFigure([[[[0, 1]], [[1, 0]]]], { titles: ["only one"] })).toThrow("showHeatmaps: titles must be 2 strings (one per column of the grid); got 1 entries");
-    expect(() => heatmapFigure([[[[0, 1]]]], { xTickLabels: ["a"] })).toThrow("showHeatmaps: xTickLabels must be 2 strings (one per key); got 1 entries");
+    expect(() => heatmapFigure([[[[0, 1]], [[1, 0]]]], { titles: ["only one"] })).toThrow("showHeatmaps: titles must be 2 strings (one per column of the grid); got 1 entry");
+    expect(() => heatmapFigure([[[[0, 1]]]], { xTickLabels: ["a"] })).toThrow("showHeatmaps: xTickLabels must be 2 strings (one per key); got 1 entry");
     expect(() => heatmapFigure([[[[0, 1], [2]]]])).toThrow(/matrices must be a tensor or a rectangular array of numbers; got a ragged array/);
   });
 });

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { tf } from "../tf";
 import { D2lArgumentError } from "../ops/check";
-import { MTFraEng } from "./mt-fra-eng";
+import { MTFraEng, SHIPPED_CORPUS } from "./mt-fra-eng";
 import { preprocessNmt, tokenizeNmt } from "./nmt-text";
 
 const SAMPLE_ROOT = path.resolve(__dirname, "../../../test/fixtures/fra-eng-sample");
@@ -102,15 +102,34 @@ describe("MTFraEng (section 10.5)", () => {
     data.dispose();
   });
 
-  it("names the file when it is missing, from the path or from D2L_DATA_DIR", () => {
+  it("names the file and the system's reason when it is missing, from the path or from D2L_DATA_DIR", () => {
     expect(() => new MTFraEng(8, 9, 512, 128, { path: "/nonexistent/fra.txt" })).toThrow(D2lArgumentError);
     expect(() => new MTFraEng(8, 9, 512, 128, { path: "/nonexistent/fra.txt" })).toThrow(
-      'MTFraEng: path must be a readable file in the book\'s fra.txt format; got "/nonexistent/fra.txt"',
+      'MTFraEng: path must be a readable file in the book\'s fra.txt format; got "/nonexistent/fra.txt" (ENOENT: no such file or directory, open \'/nonexistent/fra.txt\')',
     );
     process.env.D2L_DATA_DIR = "/nonexistent";
     expect(() => new MTFraEng(8)).toThrow(
-      'MTFraEng: D2L_DATA_DIR must be the book\'s data folder, holding fra-eng/fra.txt; got "/nonexistent" (no readable /nonexistent/fra-eng/fra.txt)',
+      'MTFraEng: D2L_DATA_DIR must be the book\'s data folder, holding fra-eng/fra.txt; got "/nonexistent" (ENOENT: no such file or directory, open \'/nonexistent/fra-eng/fra.txt\')',
     );
+  });
+
+  it("refuses numTrain + numVal beyond the sentence pairs the corpus holds, saying how many it holds", () => {
+    delete process.env.D2L_DATA_DIR; // the shipped corpus (restored after the test)
+    expect(() => new MTFraEng(128, 9, 5000, 128)).toThrow(
+      `MTFraEng: numTrain must be at most 1053 (${SHIPPED_CORPUS} holds 1181 sentence pairs; numVal = 128 of them validate); got 5000`,
+    );
+    expect(() => new MTFraEng(8, 9, 10, 40, { path: SAMPLE })).toThrow(
+      `MTFraEng: numVal must be less than 37 (${SAMPLE} holds 37 sentence pairs; numTrain + numVal at most 37); got 40`,
+    );
+    // Exactly as many pairs as asked for: numVal of them validate (no line left for the book's extra one).
+    const exact = new MTFraEng(8, 9, 1181 - 128, 128);
+    expect(exact.arrays[0].shape[0] - exact.numTrain).toBe(128);
+    exact.dispose();
+    // More pairs than asked for: the book's off-by-one gives validation numVal + 1 examples.
+    const book = new MTFraEng(128, 9, 512, 128);
+    expect(book.arrays[0].shape[0] - book.numTrain).toBe(129);
+    expect([book.trainDataloader()!.length, book.valDataloader()!.length]).toEqual([4, 2]); // 512 / 128, 129 / 128
+    book.dispose();
   });
 
   it("refuses a text without any english<TAB>french line", () => {

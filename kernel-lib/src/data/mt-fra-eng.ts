@@ -1,5 +1,5 @@
 /** `MTFraEng`: the English–French translation data of section 10.5. */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { tf } from "../tf";
 import { describe, expectInteger, fail } from "../ops/check";
@@ -32,9 +32,9 @@ function corpusFile(options: MTFraEngOptions): { file: string; arg: string; expe
   const root = typeof process !== "undefined" ? process.env?.D2L_DATA_DIR : undefined;
   if (root) {
     const file = path.join(root, "fra-eng", "fra.txt");
-    return { file, arg: "D2L_DATA_DIR", expected: "the book's data folder, holding fra-eng/fra.txt", got: `${JSON.stringify(root)} (no readable ${file})` };
+    return { file, arg: "D2L_DATA_DIR", expected: "the book's data folder, holding fra-eng/fra.txt", got: JSON.stringify(root) };
   }
-  return { file: SHIPPED_CORPUS, arg: "path", expected: "given: the corpus shipped with d2l-ts is missing", got: `no ${SHIPPED_CORPUS}` };
+  return { file: SHIPPED_CORPUS, arg: "path", expected: "given: the corpus shipped with d2l-ts cannot be read", got: "none" };
 }
 
 /** `(rows, cols)` int32 from row-major ids. */
@@ -59,12 +59,22 @@ function int2d(values: Int32Array, rows: number, cols: number): tf.Tensor2D {
  *   tokens that are not `<pad>`; the first `numTrain` examples train, the rest validate.
  *
  * `build(srcSentences, tgtSentences)` turns new sentences into arrays with the same vocabularies.
- * A missing file throws a `D2lArgumentError` naming the path; so do `numSteps < 1` and a text
- * without any `english<TAB>french` line.
+ * A missing or unreadable file throws a `D2lArgumentError` naming the path and the system's
+ * reason; so do `numSteps < 1`, a text without any `english<TAB>french` line, and `numTrain +
+ * numVal` larger than the number of sentence pairs the file holds (the shipped corpus holds
+ * 1181; the book's `fra.txt` about 190,000), which names that number.
  */
 export class MTFraEng extends DataModule {
   readonly numSteps: number;
+  /** The book's `num_train`: the first `numTrain` examples train. */
   readonly numTrain: number;
+  /**
+   * The book's `num_val`. As in the book, validation gets every example read after the first
+   * `numTrain`: `numVal + 1` of them when the corpus holds more than `numTrain + numVal` pairs
+   * (the book's `_tokenize` reads one line past its limit, so 129 for the default 128; fewer when
+   * lines among those read are skipped), exactly
+   * `numVal` when it holds `numTrain + numVal`. A corpus holding fewer is an error.
+   */
   readonly numVal: number;
   /** The fra.txt file read. */
   readonly path: string;
@@ -83,9 +93,21 @@ export class MTFraEng extends DataModule {
     this.path = source.file;
     const raw = this.readText(source);
     const built = this.buildArrays(raw);
-    if (built.arrays[0].shape[0] === 0) {
+    const rows = built.arrays[0].shape[0];
+    if (rows === 0) {
       tf.dispose(built.arrays);
       fail("MTFraEng", source.arg, 'a text with at least one line "english<TAB>french"', `none in ${this.path}`);
+    }
+    if (rows < this.numTrain + this.numVal) {
+      // The file ran out (or skipped lines) before numTrain + numVal examples: the book would
+      // train on what there is and validate on little or nothing. Count what the file holds.
+      const pairs = tokenizeNmt(raw)[0].length;
+      if (pairs < this.numTrain + this.numVal) {
+        tf.dispose(built.arrays);
+        const holds = `${this.path} holds ${pairs} sentence pairs`;
+        if (this.numVal >= pairs) fail("MTFraEng", "numVal", `less than ${pairs} (${holds}; numTrain + numVal at most ${pairs})`, String(this.numVal));
+        fail("MTFraEng", "numTrain", `at most ${pairs - this.numVal} (${holds}; numVal = ${this.numVal} of them validate)`, String(this.numTrain));
+      }
     }
     this.arrays = built.arrays;
     this.srcVocab = built.srcVocab;
@@ -97,7 +119,6 @@ export class MTFraEng extends DataModule {
    * normalised to `\n` (Python's text mode does the same).
    */
   readText(source = corpusFile({ path: this.path })): string {
-    if (!existsSync(source.file)) fail("MTFraEng", source.arg, source.expected, source.got);
     try {
       return readFileSync(source.file, "utf8").replace(/\r\n?/g, "\n");
     } catch (error) {

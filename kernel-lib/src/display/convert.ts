@@ -3,7 +3,7 @@
  * what counts as one series, and argument errors that name the argument and the shape.
  */
 import type { Matrix } from "../figures";
-import { D2lArgumentError, describe, fail, formatShape, nestedShape } from "../ops/check";
+import { countOf, D2lArgumentError, describe, fail, formatShape, nestedShape } from "../ops/check";
 import { tf } from "../tf";
 
 /** One series: a 1-D tensor or array of numbers. */
@@ -76,7 +76,7 @@ export function expectRange(fn: string, arg: string, value: unknown): [number, n
 /** Requires a figure size `[width, height]` in inches. */
 export function expectFigsize(fn: string, value: unknown): [number, number] {
   if (!Array.isArray(value) || value.length !== 2 || !value.every((v) => typeof v === "number" && v > 0 && v <= 100)) {
-    fail(fn, "figsize", "[width, height] in inches, each in (0, 100]", describe(value));
+    fail(fn, "figsize", "[width, height] in inches, each in (0, 100]", Array.isArray(value) && value.length <= 4 ? listed(value) : describe(value));
   }
   return [value[0], value[1]];
 }
@@ -87,11 +87,18 @@ export function expectString(fn: string, arg: string, value: unknown): string {
   return value;
 }
 
+/** A short array as its entries, numbers as written (`[-1, 2]`, `[NaN, a float32 tensor of shape [2]]`). */
+function listed(value: readonly unknown[]): string {
+  return `[${value.map((v) => (typeof v === "number" ? String(v) : typeof v === "string" ? JSON.stringify(v) : describe(v))).join(", ")}]`;
+}
+
 /** Requires `n` strings. */
 export function expectStrings(fn: string, arg: string, value: unknown, n: number, what: string): string[] {
-  if (!Array.isArray(value) || value.length !== n || !value.every((v) => typeof v === "string")) {
-    fail(fn, arg, `${n} strings (${what})`, Array.isArray(value) ? `${value.length} entries` : describe(value));
-  }
+  const expected = `${countOf(n, "string")} (${what})`;
+  if (!Array.isArray(value)) fail(fn, arg, expected, describe(value));
+  if (value.length !== n) fail(fn, arg, expected, countOf(value.length, "entry", "entries"));
+  const i = value.findIndex((v) => typeof v !== "string");
+  if (i >= 0) fail(fn, arg, expected, `${describe(value[i])} at position ${i}`);
   return value as string[];
 }
 

@@ -1,8 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { tf } from "../tf";
 import { seed } from "../ops/random";
-import { gruLayerHost, setRecurrentKernels, type GruLayerKernel } from "../ops/recurrent";
+import { gruLayer, gruLayerHost, lstmLayer, setRecurrentKernels, type GruLayerKernel } from "../ops/recurrent";
+import { fastKernelsEnabled, useFastKernels } from "../fast";
 import { GRU, LSTM } from "./rnn";
+
+/** Largest |a − b| over two lists of tensors of equal shapes. */
+function maxDifference(a: tf.Tensor[], b: tf.Tensor[]): number {
+  expect(a.map((t) => t.shape)).toEqual(b.map((t) => t.shape));
+  return Math.max(...a.map((t, i) => tf.max(tf.abs(tf.sub(t, b[i]))).dataSync()[0]));
+}
 
 describe("GRU and LSTM (nn.GRU / nn.LSTM, sections 9.7, 10.1, 10.2)", () => {
   afterEach(() => setRecurrentKernels(null));
@@ -88,5 +95,76 @@ describe("GRU and LSTM (nn.GRU / nn.LSTM, sections 9.7, 10.1, 10.2)", () => {
     expect(calls).toHaveLength(2);
     x.dispose();
     gru.dispose();
+  });
+
+  // tfjs's gradient of tf.unstack fails on an axis of size 1 ("Argument tensors passed to stack
+  // must be a `Tensor[]`"): one layer's state, one step, a batch of one must still train.
+  describe.each([
+    ["fast kernels", true],
+    ["tfjs's reference kernels", false],
+  ])("with %s, gradients reach the initial state and every weight of a one-layer", (_name, fast) => {
+    const fastWasOn = fastKernelsEnabled();
+    afterEach(() => useFastKernels(fastWasOn));
+
+    it.each([
+      [3, 2],
+      [1, 2],
+      [3, 1],
+      [1, 1],
+    ])("GRU over %i steps, batch %i, equal to those of its layer (gruLayer)", (steps, batch) => {
+      useFastKernels(fast);
+      seed(11);
+      const gru = new GRU(4, 8, 1);
+      tf.tidy(() => {
+        const x = tf.randomNormal([steps, batch, 4]);
+        const h0 = tf.variable(tf.randomNormal([1, batch, 8]), true, `rnnTestGruH0_${fast}_${steps}_${batch}`);
+        const dy = tf.randomNormal([steps, batch, 8]);
+        const loss = () => {
+          const [outputs, state] = gru.forward(x, h0);
+          return tf.add(tf.sum(tf.mul(outputs, dy)), tf.sum(state)) as tf.Scalar;
+        };
+        const { grads } = tf.variableGrads(loss, [h0, ...gru.parameters()]);
+        const w = gru.parameters();
+        const expected = tf.grads((h: tf.Tensor, wih: tf.Tensor, whh: tf.Tensor, bih: tf.Tensor, bhh: tf.Tensor) => {
+          const r = gruLayer(x, h, { weightIh: wih, weightHh: whh, biasIh: bih, biasHh: bhh });
+          return tf.add(tf.sum(tf.mul(r.outputs, dy)), tf.sum(r.h));
+        })([h0.reshape([batch, 8]), ...w]);
+        const got = [grads[h0.name].reshape([batch, 8]), ...w.map((p) => grads[p.name])];
+        expect(maxDifference(got, expected)).toBeLessThan(1e-5);
+        expect(tf.max(tf.abs(got[0])).dataSync()[0]).toBeGreaterThan(0);
+        h0.dispose();
+      });
+      gru.dispose();
+    });
+
+    it.each([
+      [3, 2],
+      [1, 1],
+    ])("LSTM over %i steps, batch %i, equal to those of its layer (lstmLayer)", (steps, batch) => {
+      useFastKernels(fast);
+      seed(12);
+      const lstm = new LSTM(4, 8, 1);
+      tf.tidy(() => {
+        const x = tf.randomNormal([steps, batch, 4]);
+        const h0 = tf.variable(tf.randomNormal([1, batch, 8]), true, `rnnTestLstmH0_${fast}_${steps}_${batch}`);
+        const c0 = tf.variable(tf.randomNormal([1, batch, 8]), true, `rnnTestLstmC0_${fast}_${steps}_${batch}`);
+        const dy = tf.randomNormal([steps, batch, 8]);
+        const loss = () => {
+          const [outputs, [H, C]] = lstm.forward(x, [h0, c0]);
+          return tf.addN([tf.sum(tf.mul(outputs, dy)), tf.sum(H), tf.sum(tf.mul(C, 2))]) as tf.Scalar;
+        };
+        const { grads } = tf.variableGrads(loss, [h0, c0, ...lstm.parameters()]);
+        const w = lstm.parameters();
+        const expected = tf.grads((h: tf.Tensor, c: tf.Tensor, wih: tf.Tensor, whh: tf.Tensor, bih: tf.Tensor, bhh: tf.Tensor) => {
+          const r = lstmLayer(x, h, c, { weightIh: wih, weightHh: whh, biasIh: bih, biasHh: bhh });
+          return tf.addN([tf.sum(tf.mul(r.outputs, dy)), tf.sum(r.h), tf.sum(tf.mul(r.c, 2))]);
+        })([h0.reshape([batch, 8]), c0.reshape([batch, 8]), ...w]);
+        const got = [grads[h0.name].reshape([batch, 8]), grads[c0.name].reshape([batch, 8]), ...w.map((p) => grads[p.name])];
+        expect(maxDifference(got, expected)).toBeLessThan(1e-5);
+        expect(tf.max(tf.abs(got[1])).dataSync()[0]).toBeGreaterThan(0);
+        tf.dispose([h0, c0]);
+      });
+      lstm.dispose();
+    });
   });
 });

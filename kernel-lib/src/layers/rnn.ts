@@ -6,6 +6,7 @@ import { tf } from "../tf";
 import { describe, expectInteger, expectProbability, expectRank, fail, formatShape } from "../ops/check";
 import { uniform } from "../ops/random";
 import { gruLayer, lstmLayer, type GruLayerWeights } from "../ops/recurrent";
+import { unstack } from "../ops/unstack";
 import { Dropout } from "./dropout";
 import { Layer, parameter } from "./layer";
 import { toFloatTensor } from "./weights";
@@ -125,7 +126,7 @@ export abstract class RecurrentLayer extends Layer {
     if (s.shape.join() !== shape.join()) {
       fail(fn, arg, `of shape (numLayers, batch, numHiddens) = ${formatShape(shape)}`, `shape ${formatShape(s.shape)}`);
     }
-    return tf.unstack(s) as tf.Tensor2D[];
+    return unstack<tf.Tensor2D>(s);
   }
 
   /**

@@ -28,12 +28,21 @@ export function fail(fn: string, arg: string, expected: string, got: string): ne
   throw new D2lArgumentError(`${fn}: ${arg} must be ${expected}; got ${got}`);
 }
 
-/** A value the way messages print it: tensors and arrays by shape, numbers as written. */
+/** `n` and the noun in the right number: "1 entry", "3 entries", "2 strings". */
+export function countOf(n: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : pluralForm}`;
+}
+
+/** A value the way messages print it: tensors and arrays by shape (an array of tensors entry by entry), numbers as written. */
 export function describe(value: unknown): string {
   if (value instanceof tf.Tensor) return `a ${value.dtype} tensor of shape ${formatShape(value.shape)}`;
   if (Array.isArray(value)) {
     const shape = nestedShape(value);
-    return shape ? `an array of shape ${formatShape(shape)}` : "a ragged array";
+    if (shape) return `an array of shape ${formatShape(shape)}`;
+    if (value.every((v) => typeof v === "number" || Array.isArray(v))) return "a ragged array";
+    // tensors or other things in an array (e.g. an RNN encoder's [outputs, state]): say each
+    const shown = value.slice(0, 4).map(describe).join(", ");
+    return `an array of ${countOf(value.length, "entry", "entries")} (${shown}${value.length > 4 ? ", …" : ""})`;
   }
   if (ArrayBuffer.isView(value) && "length" in value) {
     return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<unknown>).length}`;

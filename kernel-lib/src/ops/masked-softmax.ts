@@ -122,7 +122,8 @@ export function getMaskedSoftmaxKernels(): MaskedSoftmaxKernels {
   return kernels;
 }
 
-const VALID_LENS_SHAPES = "1-D (batch) or 2-D (batch, queries)";
+/** What valid lengths for scores of `batch` examples and `queries` queries may be, for messages. */
+const validLensShapes = (batch: number, queries: number): string => `1-D (batch = ${batch}) or 2-D (batch = ${batch}, queries = ${queries})`;
 
 /** Valid lengths or a mask, checked against the scores' shape `(batch, queries, keys)`. */
 export type ResolvedValidLens =
@@ -155,13 +156,13 @@ export function resolveValidLens(
     return { kind: "mask", mask: validLens };
   }
   if (!(validLens instanceof tf.Tensor) && !Array.isArray(validLens)) {
-    fail(fn, "validLens", `${VALID_LENS_SHAPES} lengths, or an AttentionMask`, describe(validLens));
+    fail(fn, "validLens", `${validLensShapes(batch, queries)} lengths, or an AttentionMask`, describe(validLens));
   }
   const { values, shape } = readLengths(fn, validLens);
   const perExample = shape.length === 1 && shape[0] === batch;
   const perQuery = shape.length === 2 && shape[0] === batch && shape[1] === queries;
   if (!perExample && !perQuery) {
-    fail(fn, "validLens", `${VALID_LENS_SHAPES} for ${scoresName} of shape ${formatShape(xShape)}`, `shape ${formatShape(shape)}`);
+    fail(fn, "validLens", `${validLensShapes(batch, queries)} for ${scoresName} of shape ${formatShape(xShape)}`, `shape ${formatShape(shape)}`);
   }
   return { kind: "lengths", values, perQuery };
 }

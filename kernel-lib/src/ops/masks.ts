@@ -146,31 +146,32 @@ export function paddingMask(validLens: tf.Tensor | number[], numKeys: number): A
 
 /**
  * Reads valid lengths (array or tensor) to the host, checking each is a finite integer ≥ 0;
- * `fn` names the caller in messages.
+ * `fn` and `arg` name the caller and its argument in messages.
  */
 export function readLengths(
   fn: string,
   validLens: tf.Tensor | number[] | number[][],
+  arg = "validLens",
 ): { values: Float64Array; shape: number[] } {
   let values: Float64Array;
   let shape: number[];
   if (validLens instanceof tf.Tensor) {
-    if (validLens.isDisposed) fail(fn, "validLens", "a live tensor", "a disposed tensor");
+    if (validLens.isDisposed) fail(fn, arg, "a live tensor", "a disposed tensor");
     if (validLens.dtype === "string" || validLens.dtype === "complex64") {
-      fail(fn, "validLens", "a numeric tensor", `dtype ${validLens.dtype}`);
+      fail(fn, arg, "a numeric tensor", `dtype ${validLens.dtype}`);
     }
     shape = validLens.shape;
     values = Float64Array.from(validLens.dataSync() as ArrayLike<number>);
   } else {
     const seen = nestedShape(validLens);
-    if (seen === null) fail(fn, "validLens", "a number[] or number[][] of integers", describe(validLens));
+    if (seen === null) fail(fn, arg, "a number[] or number[][] of integers", describe(validLens));
     shape = seen;
     values = Float64Array.from((validLens as unknown[]).flat() as number[]);
   }
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!Number.isInteger(v) || v < 0) {
-      fail(fn, "validLens", "integers >= 0", `${Number.isNaN(v) ? "NaN" : v} at flat index ${i} of shape ${formatShape(shape)}`);
+      fail(fn, arg, "integers >= 0", `${Number.isNaN(v) ? "NaN" : v} at flat index ${i} of shape ${formatShape(shape)}`);
     }
   }
   return { values, shape };
@@ -195,4 +196,23 @@ export function repeatValidLens(fn: string, validLens: ValidLens, n: number): Va
     return rows;
   }
   return fail(fn, "validLens", "1-D (batch) or 2-D (batch, queries)", `shape ${formatShape(shape)}`);
+}
+
+/**
+ * The encoder's valid lengths a decoder keeps in its state for the encoder–decoder attention
+ * (sections 11.4 and 11.7, the book's `enc_valid_lens`): null, 1-D lengths `(batch)`, or a
+ * padding `AttentionMask` of shape `(batch | 1, 1, encSteps)`. Checked where the state is made
+ * (`initState`), so a wrong length is reported there rather than in the attention later.
+ */
+export function checkEncValidLens(fn: string, arg: string, lens: unknown, batch: number, encSteps: number): ValidLens | null {
+  if (lens === undefined || lens === null) return null;
+  const expected = `1-D source valid lengths of length batch = ${batch}, a padding AttentionMask of shape (batch = ${batch}, 1, encSteps = ${encSteps}), or null`;
+  if (lens instanceof AttentionMask) {
+    if (lens.shape[1] !== 1 || !lens.broadcastsTo(batch, 1, encSteps)) fail(fn, arg, expected, `a mask of shape ${formatShape(lens.shape)}`);
+    return lens;
+  }
+  if (!(lens instanceof tf.Tensor) && !Array.isArray(lens)) fail(fn, arg, expected, describe(lens));
+  const { shape } = readLengths(fn, lens as tf.Tensor | number[], arg);
+  if (shape.length !== 1 || shape[0] !== batch) fail(fn, arg, expected, `shape ${formatShape(shape)}`);
+  return lens as ValidLens;
 }

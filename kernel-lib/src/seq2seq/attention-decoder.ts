@@ -2,7 +2,8 @@
 import { tf } from "../tf";
 import { describe, expectRank, fail, formatShape } from "../ops/check";
 import { concatFeatures } from "../ops/concat-features";
-import type { ValidLens } from "../ops/masks";
+import { checkEncValidLens, type ValidLens } from "../ops/masks";
+import { unstack } from "../ops/unstack";
 import { AdditiveAttention, DotProductAttention } from "../layers/attention";
 import { Embedding } from "../layers/embedding";
 import { keptFromForward } from "../layers/layer";
@@ -36,7 +37,8 @@ export type Seq2SeqAttentionState = [encOutputs: tf.Tensor3D, hiddenState: tf.Te
  * `attention` may be replaced by a `DotProductAttention` (11.4's exercise on scaled dot-product
  * scoring): `this.attention = new DotProductAttention(dropout)` in a subclass or after
  * construction. Shape mismatches (token ids, a state of the wrong shape, batch sizes that differ
- * between the target ids and the state) throw a `D2lArgumentError`.
+ * between the target ids and the state, `encValidLens` that are not one length per example)
+ * throw a `D2lArgumentError`.
  */
 export class Seq2SeqAttentionDecoder extends AttentionDecoder<Seq2SeqAttentionState, Seq2SeqEncoderOutput, tf.Tensor3D[]> {
   /** The book's `AdditiveAttention(numHiddens, dropout)`; a `DotProductAttention` works too. */
@@ -73,7 +75,8 @@ export class Seq2SeqAttentionDecoder extends AttentionDecoder<Seq2SeqAttentionSt
     if (outputs.shape[2] !== this.rnn.numHiddens) {
       fail(fn, "encOutputs[0]", `of shape (encSteps, batch, numHiddens = ${this.rnn.numHiddens})`, `shape ${formatShape(outputs.shape)}`);
     }
-    return [outputs.transpose([1, 0, 2]) as tf.Tensor3D, hidden, encValidLens ?? null];
+    const lens = checkEncValidLens(fn, "encValidLens", encValidLens, outputs.shape[1], outputs.shape[0]);
+    return [outputs.transpose([1, 0, 2]) as tf.Tensor3D, hidden, lens];
   }
 
   forward(X: tf.Tensor, state: Seq2SeqAttentionState): [tf.Tensor3D, Seq2SeqAttentionState] {
@@ -91,13 +94,13 @@ export class Seq2SeqAttentionDecoder extends AttentionDecoder<Seq2SeqAttentionSt
       fail(fn, "X", `of batch size ${batch}, as the encoder outputs state[0] of shape ${formatShape(encOutputs.shape)}`, `shape ${formatShape([xBatch, numSteps])}`);
     }
     const hidden0 = this.checkHidden(fn, "state[1]", state[1], batch);
-    const encValidLens = state[2];
+    const encValidLens = checkEncValidLens(fn, "state[2]", state[2], batch, encOutputs.shape[1]);
     const weights: tf.Tensor3D[] = [];
     try {
       const result = tf.tidy(() => {
         // (numSteps, batch, embedSize), one (batch, embedSize) per step
-        const steps = tf.unstack(this.embedding.embedIds(ids, [numSteps, batch]));
-        const embedSize = (steps[0] as tf.Tensor2D).shape[1];
+        const steps = unstack<tf.Tensor2D>(this.embedding.embedIds(ids, [numSteps, batch]));
+        const embedSize = steps[0].shape[1];
         let hidden = hidden0;
         const outputs: tf.Tensor[] = [];
         // The keys are the same at every step: additive attention projects them once (the book's
@@ -114,7 +117,7 @@ export class Seq2SeqAttentionDecoder extends AttentionDecoder<Seq2SeqAttentionSt
             : null;
         for (const x of steps) {
           // query: the last layer's hidden state, (batch, 1, numHiddens)
-          const layers = tf.unstack(hidden);
+          const layers = unstack<tf.Tensor2D>(hidden);
           const query = layers[layers.length - 1].expandDims(1);
           const context =
             attention instanceof AdditiveAttention && projectedKeys !== null

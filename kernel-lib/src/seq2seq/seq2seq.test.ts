@@ -14,6 +14,7 @@ import { Seq2SeqAttentionDecoder } from "./attention-decoder";
 import { Seq2SeqEncoder } from "./rnn-encoder";
 import { initSeq2seq } from "./init";
 import { bleu } from "./bleu";
+import { fastKernelsEnabled, useFastKernels } from "../fast";
 
 const SAMPLE = path.resolve(__dirname, "../../../test/fixtures/fra-eng-sample/fra-eng/fra.txt");
 
@@ -146,6 +147,40 @@ describe("the encoder-decoder of 10.6-10.7 and the attention decoder of 11.4", (
     model.dispose();
   });
 
+  it("Seq2Seq's loss of a batch whose labels are all <pad> is 0 with a zero gradient, not NaN", () => {
+    const model = new Seq2Seq(new MeanEncoder(), new BagDecoder(), 0, 0.1);
+    const Y = tf.tensor2d([[0, 0]], undefined, "int32");
+    const yHat = tf.randomNormal([1, 2, 10]);
+    const { value, grad } = tf.valueAndGrad((x: tf.Tensor) => model.loss(x, Y))(yHat);
+    expect(value.dataSync()[0]).toBe(0);
+    expect(Array.from(grad.dataSync()).every((g) => g === 0)).toBe(true);
+    tf.dispose([Y, yHat, value, grad]);
+    model.dispose();
+  });
+
+  it("Seq2Seq refuses a tgtPad outside the target vocabulary: the decoder's embedding, or the logits of loss", () => {
+    expect(() => new Seq2Seq(new MeanEncoder(), new BagDecoder(), 10, 0.1)).toThrow(
+      "Seq2Seq: tgtPad must be an integer in [0, 10) (the target vocabulary's index of <pad>; 10 = the decoder's embedding.vocabSize); got 10",
+    );
+    // a decoder without an embedding: known once the loss sees the logits
+    class StateDecoder extends Decoder<tf.Tensor, tf.Tensor> {
+      initState(encAllOutputs: tf.Tensor): tf.Tensor {
+        return encAllOutputs.clone();
+      }
+      forward(X: tf.Tensor, state: tf.Tensor): [tf.Tensor, tf.Tensor] {
+        return [tf.zeros([...X.shape, 10]), state.clone()];
+      }
+    }
+    const model = new Seq2Seq(new MeanEncoder(), new StateDecoder(), 12, 0.1);
+    const Y = tf.tensor2d([[3, 0]], undefined, "int32");
+    const yHat = tf.zeros([1, 2, 10]);
+    expect(() => model.loss(yHat, Y)).toThrow(
+      "Seq2Seq.loss: tgtPad must be an integer in [0, 10) (the target vocabulary's index of <pad>; 10 = the last dimension of yHat); got 12",
+    );
+    tf.dispose([Y, yHat]);
+    model.dispose();
+  });
+
   it("train on the sample data with Trainer.fit, Adam and gradient clipping: the validation loss falls", async () => {
     seed(4);
     const data = new MTFraEng(8, 6, 24, 8, { path: SAMPLE });
@@ -162,6 +197,46 @@ describe("the encoder-decoder of 10.6-10.7 and the attention decoder of 11.4", (
     expect([...model.board.data.keys()].sort()).toEqual(["train_loss", "val_loss"]);
     data.dispose();
     model.dispose();
+  });
+
+  // One layer, one step or a batch of one each make an axis of size 1, whose tf.unstack tfjs
+  // cannot differentiate; the book's 11.4 model must still train on them, on both kernel sets.
+  it.each([
+    ["fast kernels", 16, 9, true],
+    ["fast kernels", 1, 1, true],
+    ["tfjs's reference kernels", 16, 9, false],
+    ["tfjs's reference kernels", 1, 1, false],
+  ])("a one-layer model trains an epoch on the shipped corpus with %s (batch %i, numSteps %i)", async (_name, batchSize, numSteps, fast) => {
+    const fastWasOn = fastKernelsEnabled();
+    useFastKernels(fast);
+    try {
+      seed(6);
+      const data = new MTFraEng(batchSize, numSteps, 32, 8);
+      const encoder = new Seq2SeqEncoder(data.srcVocab.length, 8, 8, 1, 0.1);
+      const decoder = new Seq2SeqAttentionDecoder(data.tgtVocab.length, 8, 8, 1, 0.1);
+      const model = new Seq2Seq(encoder, decoder, data.tgtVocab.get("<pad>"), 0.01);
+      model.board = new ProgressBoard({ display: false });
+      // The decoder's lazy layers exist after a first forward; copy the weights before training.
+      tf.tidy(() => model.forward(...(data.arrays.slice(0, 3) as [tf.Tensor, tf.Tensor, tf.Tensor])));
+      const before = model.parameters().map((p) => p.dataSync().slice());
+      await new Trainer({ maxEpochs: 1, gradientClipVal: 1 }).fit(model, data);
+      const losses = [...model.board.data.get("train_loss")!, ...model.board.data.get("val_loss")!].map((p) => p.y);
+      expect(losses.length).toBeGreaterThanOrEqual(2);
+      for (const loss of losses) expect(Number.isFinite(loss) && loss > 0).toBe(true);
+      // Every parameter moved: gradients reached the encoder, the attention and the decoder. Over
+      // one step, the encoder's W_hh multiplies the zero initial state, and the softmax over one
+      // key is 1 whatever its score: neither has a gradient.
+      const still = numSteps === 1 ? [encoder.rnn.parameter("weight_hh_l0"), ...decoder.attention.parameters()] : [];
+      expect(still.length).toBe(numSteps === 1 ? 4 : 0);
+      model.parameters().forEach((p, i) => {
+        const moved = Array.from(p.dataSync()).some((value, j) => value !== before[i][j]);
+        expect(moved, `parameter ${i} of shape [${p.shape}]`).toBe(!still.includes(p));
+      });
+      data.dispose();
+      model.dispose();
+    } finally {
+      useFastKernels(fastWasOn);
+    }
   });
 
   it("take a DotProductAttention in place of the additive one (11.4's exercise)", () => {

@@ -15,8 +15,8 @@
  * In training mode on a fresh state both agree with the book, operation for operation.
  */
 import { tf } from "../tf";
-import { describe, expectInteger, fail, formatShape } from "../ops/check";
-import { AttentionMask, readLengths, type ValidLens } from "../ops/masks";
+import { countOf, describe, expectInteger, fail, formatShape } from "../ops/check";
+import { checkEncValidLens, type ValidLens } from "../ops/masks";
 import { Embedding } from "../layers/embedding";
 import { keptFromForward, Layer } from "../layers/layer";
 import { LazyLinear } from "../layers/linear";
@@ -43,23 +43,6 @@ export type TransformerDecoderState = [encOutputs: tf.Tensor3D, encValidLens: Va
  */
 export type TransformerDecoderAttentionWeights = [selfAttention: tf.Tensor3D[], encDecAttention: tf.Tensor3D[]];
 
-/**
- * Source valid lengths for the encoder–decoder attention: null, 1-D `(batch)` lengths, or a
- * padding `AttentionMask` of shape `(batch | 1, 1, encSteps)`.
- */
-function checkEncValidLens(fn: string, arg: string, lens: unknown, batch: number, encSteps: number): ValidLens | null {
-  if (lens === undefined || lens === null) return null;
-  const expected = `1-D source valid lengths (batch = ${batch}), a padding AttentionMask of shape (batch, 1, encSteps = ${encSteps}), or null`;
-  if (lens instanceof AttentionMask) {
-    if (lens.shape[1] !== 1 || !lens.broadcastsTo(batch, 1, encSteps)) fail(fn, arg, expected, `a mask of shape ${formatShape(lens.shape)}`);
-    return lens;
-  }
-  if (!(lens instanceof tf.Tensor) && !Array.isArray(lens)) fail(fn, arg, expected, describe(lens));
-  const { shape } = readLengths(fn, lens as tf.Tensor | number[]);
-  if (shape.length !== 1 || shape[0] !== batch) fail(fn, arg, expected, `shape ${formatShape(shape)}`);
-  return lens as ValidLens;
-}
-
 /** A decoder state checked against a model of `numHiddens` features and `numBlks` blocks, for a batch of `batch`. */
 interface CheckedState {
   encOutputs: tf.Tensor3D;
@@ -82,8 +65,8 @@ function checkState(fn: string, state: unknown, numHiddens: number, numBlks: num
   }
   const encValidLens = checkEncValidLens(fn, "state[1]", state[1], batch, encOutputs.shape[1]);
   const keyValues = state[2] as unknown;
-  const entries = Array.isArray(keyValues) ? `an array of ${keyValues.length} entries` : describe(keyValues);
-  const perBlock = numBlks === null ? "one entry per block" : `numBlks = ${numBlks} entries`;
+  const entries = Array.isArray(keyValues) ? `an array of ${countOf(keyValues.length, "entry", "entries")}` : describe(keyValues);
+  const perBlock = numBlks === null ? "one entry per block" : `numBlks = ${countOf(numBlks, "entry", "entries")}`;
   if (!Array.isArray(keyValues) || (numBlks !== null && keyValues.length !== numBlks)) {
     fail(fn, "state[2]", `an array of ${perBlock}, each null or a block's cached inputs`, entries);
   }
@@ -223,6 +206,10 @@ export class TransformerDecoder extends AttentionDecoder<TransformerDecoderState
 
   initState(encOutputs: tf.Tensor3D, encValidLens?: ValidLens | null): TransformerDecoderState {
     const fn = "TransformerDecoder.initState";
+    if (Array.isArray(encOutputs)) {
+      // e.g. an RNN encoder's [outputs, state] (10.7, 11.4): say what this decoder takes instead
+      fail(fn, "encOutputs", `the Transformer encoder's outputs, one tensor (batch, steps, numHiddens = ${this.numHiddens}), with the source valid lengths as encValidLens (an RNN encoder's [outputs, state] goes to Seq2SeqAttentionDecoder)`, describe(encOutputs));
+    }
     const outputs = checkHiddens(fn, "encOutputs", encOutputs, this.numHiddens);
     const lens = checkEncValidLens(fn, "encValidLens", encValidLens, outputs.shape[0], outputs.shape[1]);
     return [outputs, lens, Array.from({ length: this.numBlks }, () => null)];
