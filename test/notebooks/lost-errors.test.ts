@@ -107,3 +107,35 @@ describe("errors of un-awaited training in the tslab kernel", () => {
     expect(session.messages.filter((m) => m.parent === 2 && m.name === "stdout").map((m) => m.text).join("")).toBe("the kernel is alive\n");
   }, 240_000);
 });
+
+describe("a loss that becomes NaN in the tslab kernel (no silent NaN)", () => {
+  it("is named once on the training cell's stderr and on the live board; training goes on, the board stays live", async () => {
+    const session = await runSession([
+      { code: SETUP },
+      {
+        code: `class GoesNaN extends Failing {
+  calls = 0;
+  override loss(yHat: d2l.tf.Tensor, y: d2l.tf.Tensor) {
+    const l = super.loss(yHat, y);
+    return ++this.calls < 15 ? l : (l.mul(NaN) as d2l.tf.Scalar);
+  }
+}
+const nanTrainer = new d2l.Trainer({ maxEpochs: 3 });
+await nanTrainer.fit(new GoesNaN(() => false), new Data());
+console.log(nanTrainer.trainBatchIdx);`,
+      },
+    ]);
+    expect(session.replies).toEqual(["ok", "ok"]);
+    const message =
+      "train_loss became NaN at epoch 2 of 3 (training batch 5 of 10); training goes on. Try a smaller learning rate, " +
+      "gradient clipping (new d2l.Trainer({ maxEpochs, gradientClipVal: 1 })), or check the inputs for NaN or Infinity.";
+    expect(stderrOf(session, () => true)).toBe(`d2l-ts warning: ${message}\n`);
+    // Every step ran; in a kernel no epoch lines are printed (the board is the progress).
+    expect(session.messages.filter((m) => m.parent === 1 && m.name === "stdout").map((m) => m.text).join("")).toBe("30\n");
+    // One live display updated in place: 6 points (2 per epoch) and the note.
+    const board = session.messages.filter((m) => m.display_id?.startsWith("d2l-ts-progress-board-"));
+    expect(board.map((m) => m.msg_type)).toEqual(["display_data", ...Array<string>(6).fill("update_display_data")]);
+    expect(new Set(board.map((m) => m.display_id)).size).toBe(1);
+    expect(board.at(-1)?.note).toBe(message);
+  }, 240_000);
+});

@@ -79,6 +79,26 @@ describe("ProgressBoard live display (section 3.2)", () => {
     expect(board.data.get("loss")).toHaveLength(5);
   });
 
+  it("holdDisplay() only records; releaseDisplay() shows the board once, as a new display", () => {
+    const seen = capture();
+    const board = new ProgressBoard();
+    board.draw(0, 3, "loss");
+    board.holdDisplay();
+    board.draw(1, 2, "loss");
+    board.annotate("held note");
+    board.draw(2, 1, "loss");
+    expect(seen).toHaveLength(1);
+    board.releaseDisplay();
+    board.releaseDisplay(); // not held any more: nothing to show
+    expect(seen.map(([, o]) => o.update)).toEqual([false, false]);
+    expect(seen[1][1].displayId).not.toBe(seen[0][1].displayId);
+    expect(seen[1][0].data["text/plain"]).toBe("Plot loss (3 points). Note: held note");
+    const empty = new ProgressBoard();
+    empty.holdDisplay();
+    empty.releaseDisplay();
+    expect(seen).toHaveLength(2);
+  });
+
   it("annotate() redraws the shown board in place with a note", () => {
     const seen = capture();
     const board = new ProgressBoard();

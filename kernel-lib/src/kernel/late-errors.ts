@@ -21,12 +21,10 @@ export type LateErrorWriter = (text: string) => void;
  */
 export function lateErrorWriter(): LateErrorWriter | null {
   if (detectKernel() !== "tslab") return null;
-  // tslab replaces process.stderr.write for every cell it runs; the one in place now writes to
-  // this cell's output.
-  const cellWrite = process.stderr.write;
+  const cellWrite = cellStderrWriter();
   return (text: string) => {
     try {
-      cellWrite.call(process.stderr, text);
+      cellWrite(text);
     } finally {
       try {
         writeSync(2, text);
@@ -34,5 +32,21 @@ export function lateErrorWriter(): LateErrorWriter | null {
         // No usable stderr for the kernel process: the cell's copy is all there is.
       }
     }
+  };
+}
+
+/**
+ * A writer of the running cell's stderr, for warnings that may come after the cell is done
+ * (training started by an un-awaited `trainer.fit(...)`). In tslab it stays bound to this cell;
+ * elsewhere it writes to stderr through `console.warn` (Deno's kernel shows that as the running
+ * cell's stderr, plain Node as the process's).
+ */
+export function cellStderrWriter(): LateErrorWriter {
+  if (detectKernel() !== "tslab") return (text: string) => console.warn(text.replace(/\n$/, ""));
+  // tslab replaces process.stderr.write for every cell it runs; the one in place now writes to
+  // this cell's output.
+  const cellWrite = process.stderr.write;
+  return (text: string) => {
+    cellWrite.call(process.stderr, text);
   };
 }

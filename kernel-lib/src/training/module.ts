@@ -65,6 +65,8 @@ export class Module extends Layer {
    * at fractional epochs (`trainBatchIdx / numTrainBatches`) and average `numTrainBatches /
    * plotTrainPerEpoch` batches; validation points sit at `epoch + 1`. (The book's averaging
    * count is truncated to an integer; here it is also at least 1, so tiny datasets still plot.)
+   * The value, read once from the device here, also goes to `trainer.observeValue` (epoch lines
+   * in plain Node, the warning when a loss is not finite).
    */
   plot(key: string, value: tf.Tensor | number, train: boolean): void {
     const trainer = this.trainer;
@@ -77,7 +79,10 @@ export class Module extends Layer {
       ? trainer.numTrainBatches / this.plotTrainPerEpoch
       : trainer.numValBatches / this.plotValidPerEpoch;
     const y = typeof value === "number" ? value : value.dataSync()[0];
-    this.board.draw(x, y, (train ? "train_" : "val_") + key, Math.max(1, Math.trunc(n)));
+    const label = (train ? "train_" : "val_") + key;
+    this.board.draw(x, y, label, Math.max(1, Math.trunc(n)));
+    // The trainer's epoch lines and non-finite warning reuse this one read of the value.
+    trainer.observeValue(label, y);
   }
 
   /** Inputs and target of a batch, checked. */

@@ -88,7 +88,7 @@ export class ProgressBoard {
     const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
     line.push({ x: mean(points.map((p) => p.x)), y: mean(points.map((p) => p.y)) });
     points.length = 0;
-    if (!this.display) return;
+    if (!this.display || this.held) return;
     this.render();
   }
 
@@ -102,7 +102,32 @@ export class ProgressBoard {
   /** Sets `note` and redraws the figure in place if it is already shown. */
   annotate(note: string | null): void {
     this.note = note;
-    if (this.display && this.displayId !== null) this.render();
+    if (this.display && !this.held && this.displayId !== null) this.render();
+  }
+
+  /** Whether draws only record for now (see `holdDisplay`). */
+  private held = false;
+
+  /**
+   * Draws and notes only record until `releaseDisplay()`. Where nobody sees a figure update in
+   * place (plain Node prints a figure's summary once, when it is first shown), `Trainer.fit`
+   * holds its model's board while it prints one line per epoch, so the board is not summarised
+   * at its first point but once, complete, when training ends.
+   */
+  holdDisplay(): void {
+    this.held = true;
+  }
+
+  /**
+   * Ends `holdDisplay()`: when `display` is on and the board has points, shows it as it is now,
+   * as a new output (the updates it held were never shown).
+   */
+  releaseDisplay(): void {
+    if (!this.held) return;
+    this.held = false;
+    if (!this.display || this.data.size === 0) return;
+    this.displayId = null;
+    this.render();
   }
 
   /**

@@ -1,10 +1,14 @@
-import { describe, expect, it } from "vitest";
+import NodeModule from "node:module";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { MimeBundle } from "../figures";
+import { setNodeDisplayHandler, type PublishOptions } from "../kernel";
 import { tf } from "../tf";
 import { parameter } from "../layers/layer";
 import { seed } from "../ops/random";
 import { DataModule } from "./data-module";
 import { Module } from "./module";
 import { TensorLoader } from "./tensor-loader";
+import { formatValue } from "./epoch-report";
 import { Trainer, TrainingRun } from "./trainer";
 
 /** y = X·[2, -3] + 1 (+ noise-free), nTrain training and nVal validation examples. */
@@ -293,6 +297,192 @@ describe("Trainer.fit when training fails (issue 12)", () => {
     const awaited = new Trainer({ maxEpochs: 1 }).fit(new LinearRegression(0.1), data);
     await awaited;
     expect(awaited.observed).toBe(true);
+    data.dispose();
+  });
+});
+
+describe("Trainer.fit's progress outside a kernel", () => {
+  afterEach(() => {
+    setNodeDisplayHandler(null);
+    vi.restoreAllMocks();
+  });
+
+  /** Section 3.4's regression with its board shown, as a model in a script has it. */
+  const shownModel = () => {
+    const model = new LinearRegression(0.1);
+    model.board.display = true;
+    return model;
+  };
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
+  it("prints one line per epoch with the epoch's mean losses, then the board's summary once, complete", async () => {
+    seed(0);
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    const data = new LinearData(20, 10, 8); // 3 training and 2 validation batches per epoch
+    const model = shownModel();
+    await new Trainer({ maxEpochs: 3 }).fit(model, data);
+    const lines = log.mock.calls.map((call) => String(call[0]));
+    // Each training point is one batch here (everyN = trunc(3/2) = 1), each validation point
+    // the mean of the epoch's 2 batches: the lines must hold the same numbers.
+    const train = model.board.data.get("train_loss")!.map((p) => p.y);
+    const val = model.board.data.get("val_loss")!.map((p) => p.y);
+    expect(lines).toEqual([
+      ...[0, 1, 2].map((e) => `epoch ${e + 1}/3: train_loss ${formatValue(mean(train.slice(3 * e, 3 * e + 3)))}, val_loss ${formatValue(val[e])}`),
+      "Plot train_loss, val_loss (12 points; x: epoch)",
+    ]);
+    expect(mean(train.slice(6))).toBeLessThan(mean(train.slice(0, 3)));
+    model.dispose();
+    data.dispose();
+  });
+
+  it("publishes the board once, as a new display, after the last point", async () => {
+    vi.spyOn(console, "log").mockImplementation(() => {});
+    const seen: Array<[MimeBundle, PublishOptions]> = [];
+    setNodeDisplayHandler((b, o) => seen.push([b, o]));
+    const data = new LinearData(20, 10, 8);
+    const model = shownModel();
+    await new Trainer({ maxEpochs: 2 }).fit(model, data);
+    expect(seen).toHaveLength(1);
+    expect(seen[0][1]).toMatchObject({ update: false });
+    expect(seen[0][0]).toEqual(model.board.bundle());
+    // A second fit of the same model summarises its board again (a new display, not an update).
+    await new Trainer({ maxEpochs: 1 }).fit(model, data);
+    expect(seen.map(([, o]) => o.update)).toEqual([false, false]);
+    expect(seen[1][1].displayId).not.toBe(seen[0][1].displayId);
+    model.dispose();
+    data.dispose();
+  });
+
+  it("rate-limits the lines of long runs (first, every k-th, last epoch)", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    const data = new LinearData(4, 0, 4);
+    const model = shownModel();
+    await new Trainer({ maxEpochs: 45 }).fit(model, data);
+    const epochs = log.mock.calls.map((call) => /^epoch (\d+)\/45: train_loss /.exec(String(call[0]))?.[1]).filter((e) => e !== undefined);
+    expect(epochs.map(Number)).toEqual([1, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 33, 36, 39, 42, 45]);
+    expect(log).toHaveBeenCalledTimes(epochs.length + 1);
+    model.dispose();
+    data.dispose();
+  });
+
+  it("prints nothing for a board with display off", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    const data = new LinearData(20, 10, 8);
+    const model = new LinearRegression(0.1);
+    await new Trainer({ maxEpochs: 2 }).fit(model, data);
+    expect(log).not.toHaveBeenCalled();
+    model.dispose();
+    data.dispose();
+  });
+
+  it("shows the board with its note once when training fails", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    class FailsSecondEpoch extends LinearRegression {
+      calls = 0;
+      override loss(yHat: tf.Tensor, y: tf.Tensor): tf.Scalar {
+        if (++this.calls === 6) throw new RangeError("no more");
+        return super.loss(yHat, y);
+      }
+    }
+    const data = new LinearData(20, 0, 5); // 4 batches, 2 per point
+    const model = new FailsSecondEpoch(0.1);
+    model.board.display = true;
+    await expect(new Trainer({ maxEpochs: 3 }).fit(model, data)).rejects.toThrow("no more");
+    const lines = log.mock.calls.map((call) => String(call[0]));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^epoch 1\/3: train_loss \d/);
+    expect(lines[1]).toMatch(/^Plot train_loss \(2 points; x: epoch\)\. Note: Training stopped at epoch 2 of 3 \(training batch 2 of 4\): RangeError: no more$/);
+    model.dispose();
+    data.dispose();
+  });
+});
+
+describe("Trainer.fit's progress in tslab (unchanged: the live board)", () => {
+  const g = globalThis as Record<string, unknown>;
+  const cache = (NodeModule as unknown as { _cache: Record<string, { exports: unknown }> })._cache;
+  const FAKE_KEY = "/tmp/fake/node_modules/tslab/dist/jupyter.js";
+  afterEach(() => {
+    delete g.__tslab__;
+    delete cache[FAKE_KEY];
+    vi.restoreAllMocks();
+  });
+
+  it("shows one display, updates it in place with every averaged point and prints no epoch lines", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    const calls: Array<[string | undefined, boolean]> = [];
+    g.__tslab__ = {};
+    cache[FAKE_KEY] = {
+      exports: { lastWriteDisplayData: (m: { transient: { display_id?: string } }, update: boolean) => calls.push([m.transient.display_id, update]) },
+    };
+    const data = new LinearData(20, 10, 8);
+    const model = new LinearRegression(0.1);
+    model.board.display = true;
+    await new Trainer({ maxEpochs: 3 }).fit(model, data);
+    expect(calls).toHaveLength(12); // 9 training + 3 validation points
+    expect(calls.map(([, update]) => update)).toEqual([false, ...Array<boolean>(11).fill(true)]);
+    expect(new Set(calls.map(([id]) => id)).size).toBe(1);
+    expect(log).not.toHaveBeenCalled();
+    model.dispose();
+    data.dispose();
+  });
+});
+
+describe("Trainer.fit when a loss is not finite (no silent NaN)", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  /** Linear regression whose loss is NaN from its `from`-th call in `mode`. */
+  class GoesNaN extends LinearRegression {
+    calls = 0;
+    constructor(readonly from: number, readonly mode: "training" | "validation") {
+      super(0.1);
+    }
+    override loss(yHat: tf.Tensor, y: tf.Tensor): tf.Scalar {
+      const l = super.loss(yHat, y);
+      if (this.training !== (this.mode === "training") || ++this.calls < this.from) return l;
+      return l.mul(Number.NaN) as tf.Scalar;
+    }
+  }
+
+  it("warns once, on stderr and on the board, where the training loss first became NaN; training goes on", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const data = new LinearData(20, 10, 5); // 4 training, 2 validation batches per epoch
+    const model = new GoesNaN(7, "training");
+    const trainer = new Trainer({ maxEpochs: 3 });
+    await trainer.fit(model, data);
+    expect(trainer.trainBatchIdx).toBe(12); // every step ran
+    const message =
+      "train_loss became NaN at epoch 2 of 3 (training batch 3 of 4); training goes on. Try a smaller learning rate, " +
+      "gradient clipping (new d2l.Trainer({ maxEpochs, gradientClipVal: 1 })), or check the inputs for NaN or Infinity.";
+    expect(warn.mock.calls).toEqual([[`d2l-ts warning: ${message}`]]);
+    expect(model.board.note).toBe(message);
+    model.dispose();
+    data.dispose();
+  });
+
+  it("names a validation loss that is not finite, once per run", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const data = new LinearData(20, 10, 5);
+    const model = new GoesNaN(2, "validation");
+    await new Trainer({ maxEpochs: 2 }).fit(model, data);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0][0])).toMatch(/^d2l-ts warning: val_loss became NaN at epoch 1 of 2 \(validation batch 2 of 2\); training goes on\./);
+    await new Trainer({ maxEpochs: 1 }).fit(model, data);
+    expect(warn).toHaveBeenCalledTimes(2);
+    expect(String(warn.mock.calls[1][0])).toMatch(/val_loss became NaN at epoch 1 of 1 \(validation batch 1 of 2\)/);
+    model.dispose();
+    data.dispose();
+  });
+
+  it("stays quiet while every loss is finite, and about values plotted outside fit", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const data = new LinearData(20, 10, 5);
+    const model = new LinearRegression(0.1);
+    const trainer = new Trainer({ maxEpochs: 2 });
+    await trainer.fit(model, data);
+    model.plot("loss", Number.NaN, true);
+    expect(warn).not.toHaveBeenCalled();
+    expect(model.board.note).toBeNull();
+    model.dispose();
     data.dispose();
   });
 });

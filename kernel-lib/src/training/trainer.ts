@@ -5,7 +5,8 @@
 import { tf } from "../tf";
 import { describe, expectInteger, fail } from "../ops/check";
 import { DataModule } from "./data-module";
-import { displaysSettled, lateErrorWriter } from "../kernel";
+import { cellStderrWriter, detectKernel, displaysSettled, lateErrorWriter, type LateErrorWriter } from "../kernel";
+import { EpochValues, nonFiniteMessage, reportsEpoch } from "./epoch-report";
 import { Module } from "./module";
 import type { Optimizer } from "./optimizer";
 import { TensorLoader, type Batch, type DataLoader } from "./tensor-loader";
@@ -73,6 +74,18 @@ export class TrainingRun extends Promise<void> {
   }
 }
 
+/** What one `fit` keeps besides the trainer's public counters. */
+interface RunState {
+  /** The values plotted this epoch (for the epoch lines). */
+  readonly epochValues: EpochValues;
+  /** Print one line per epoch (plain Node, where the live board is not seen). */
+  readonly epochLines: boolean;
+  /** Writes the non-finite warning to the stderr of the cell that started training. */
+  readonly warn: LateErrorWriter;
+  /** Whether a plotted value has been non-finite in this run (warned once). */
+  nonFinite: boolean;
+}
+
 /** One line for an error: its name and message (the stack goes to the report only). */
 function errorLine(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -104,6 +117,8 @@ export class Trainer {
   private lastYield = 0;
   /** Where training is: the batch now running (1-based within its epoch) and its kind. */
   private step: { phase: "training" | "validation"; batch: number } | null = null;
+  /** The `fit` under way, or null. */
+  private run: RunState | null = null;
 
   constructor({ maxEpochs, gradientClipVal = 0 }: TrainerOptions) {
     this.maxEpochs = expectInteger("Trainer", "maxEpochs", maxEpochs, 1);
@@ -139,6 +154,17 @@ export class Trainer {
    * the event loop at least once per epoch so that live figures update meanwhile. Write
    * `await trainer.fit(model, data)`: an error in training then surfaces in that cell.
    *
+   * In a kernel the model's board is a live figure, updated in place. In plain Node (a script),
+   * where a figure is only summarised in one line, `fit` prints one line per epoch instead
+   * (`epoch 3/10: train_loss 0.1234, val_loss 0.2345`, the epoch's mean of each plotted value;
+   * every k-th epoch when there are more than 20) and shows the board once, complete, at the end.
+   * Nothing is printed when `model.board.display` is false.
+   *
+   * Training goes on when a loss becomes NaN or ±Infinity (as the book's), but the first time a
+   * plotted value is not finite, `fit` says where (epoch, batch, which value) and what usually
+   * helps, once per run: as a note on the board and as one line on stderr (in a kernel, the
+   * training cell's stderr). The check reads only the value `Module.plot` already reads.
+   *
    * If training fails, the model's live board (if shown) says so ("Training stopped at epoch …"),
    * and the returned promise rejects with the error. When nothing awaits it (an un-awaited
    * `trainer.fit(...)` in a notebook), tslab would only print the rejection to whichever cell ran
@@ -149,9 +175,20 @@ export class Trainer {
     const lateErrors = lateErrorWriter();
     let settle!: { resolve: () => void; reject: (error: unknown) => void };
     const run = new TrainingRun((resolve, reject) => (settle = { resolve, reject }));
-    this.train(model, data).then(settle.resolve, (error: unknown) => {
-      const where = this.stoppedWhere();
+    // Plain Node shows a new figure's summary once and never its updates: hold the board,
+    // print epoch lines, and show the board once training ends.
+    const heldBoard = model instanceof Module && model.board.display && detectKernel() === "node" ? model.board : null;
+    heldBoard?.holdDisplay();
+    this.run = { epochValues: new EpochValues(), epochLines: heldBoard !== null, warn: cellStderrWriter(), nonFinite: false };
+    this.train(model, data).then(() => {
+      this.run = null;
+      heldBoard?.releaseDisplay();
+      settle.resolve();
+    }, (error: unknown) => {
+      this.run = null;
+      const where = this.where();
       if (model instanceof Module) model.board.annotate(`Training stopped ${where}: ${errorLine(error)}`);
+      heldBoard?.releaseDisplay();
       settle.reject(error);
       if (lateErrors === null) return;
       // Handled here, so tslab does not print it to an unrelated cell; reported below instead,
@@ -169,8 +206,24 @@ export class Trainer {
     return run;
   }
 
-  /** Where training stopped, for messages: `at epoch 2 of 5 (training batch 3 of 10)`. */
-  private stoppedWhere(): string {
+  /**
+   * Called by `Module.plot` with every value it draws (`label` is `train_loss`, `val_loss`, …)
+   * during `fit`: collects the epoch's values for the epoch lines and warns, once per run, when
+   * one is not finite. Values drawn outside `fit` are ignored.
+   */
+  observeValue(label: string, value: number): void {
+    const run = this.run;
+    if (run === null) return;
+    run.epochValues.add(label, value);
+    if (Number.isFinite(value) || run.nonFinite) return;
+    run.nonFinite = true;
+    const message = nonFiniteMessage(label, value, this.where());
+    this.model?.board.annotate(message);
+    run.warn(`d2l-ts warning: ${message}\n`);
+  }
+
+  /** Where training is, for messages: `at epoch 2 of 5 (training batch 3 of 10)`. */
+  private where(): string {
     if (this.step === null) return "before the first batch";
     const of = this.step.phase === "training" ? this.numTrainBatches : this.numValBatches;
     return `at epoch ${this.epoch + 1} of ${this.maxEpochs} (${this.step.phase} batch ${this.step.batch} of ${of})`;
@@ -190,7 +243,9 @@ export class Trainer {
     this.valBatchIdx = 0;
     this.lastYield = Date.now();
     for (this.epoch = 0; this.epoch < this.maxEpochs; this.epoch++) {
+      this.run?.epochValues.clear();
       await this.fitEpoch();
+      this.printEpochLine();
     }
     // The book's loop variable ends at the last epoch.
     this.epoch = this.maxEpochs - 1;
@@ -308,6 +363,13 @@ export class Trainer {
     optim.zeroGrad();
     optim.step(clipped);
     tf.dispose(Object.values(clipped).filter((g): g is tf.Tensor => g != null));
+  }
+
+  /** Plain Node: the line of the epoch just done, if it is one of those reported. */
+  private printEpochLine(): void {
+    const run = this.run;
+    if (run === null || !run.epochLines || !reportsEpoch(this.epoch + 1, this.maxEpochs)) return;
+    console.log(run.epochValues.line(this.epoch + 1, this.maxEpochs));
   }
 
   /** Yields at the end of an epoch, and whenever training has held the event loop for long. */
