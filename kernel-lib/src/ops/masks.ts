@@ -203,8 +203,9 @@ export function repeatValidLens(fn: string, validLens: ValidLens, n: number): Va
  * (sections 11.4 and 11.7, the book's `enc_valid_lens`): null, 1-D lengths `(batch)`, or a
  * padding `AttentionMask` of shape `(batch | 1, 1, encSteps)`. Checked where the state is made
  * (`initState`), so a wrong length is reported there rather than in the attention later.
+ * `readValues = false` checks a tensor's shape without reading its values (forward passes).
  */
-export function checkEncValidLens(fn: string, arg: string, lens: unknown, batch: number, encSteps: number): ValidLens | null {
+export function checkEncValidLens(fn: string, arg: string, lens: unknown, batch: number, encSteps: number, readValues = true): ValidLens | null {
   if (lens === undefined || lens === null) return null;
   const expected = `1-D source valid lengths of length batch = ${batch}, a padding AttentionMask of shape (batch = ${batch}, 1, encSteps = ${encSteps}), or null`;
   if (lens instanceof AttentionMask) {
@@ -212,7 +213,9 @@ export function checkEncValidLens(fn: string, arg: string, lens: unknown, batch:
     return lens;
   }
   if (!(lens instanceof tf.Tensor) && !Array.isArray(lens)) fail(fn, arg, expected, describe(lens));
-  const { shape } = readLengths(fn, lens as tf.Tensor | number[], arg);
+  // A tensor's values cost a host read: decoders' forward passes (once per generated token)
+  // check the shape only; the attention that uses the lengths reads and checks their values.
+  const shape = readValues || !(lens instanceof tf.Tensor) ? readLengths(fn, lens as tf.Tensor | number[], arg).shape : lens.shape;
   if (shape.length !== 1 || shape[0] !== batch) fail(fn, arg, expected, `shape ${formatShape(shape)}`);
   return lens as ValidLens;
 }

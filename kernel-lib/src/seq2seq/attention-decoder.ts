@@ -94,7 +94,7 @@ export class Seq2SeqAttentionDecoder extends AttentionDecoder<Seq2SeqAttentionSt
       fail(fn, "X", `of batch size ${batch}, as the encoder outputs state[0] of shape ${formatShape(encOutputs.shape)}`, `shape ${formatShape([xBatch, numSteps])}`);
     }
     const hidden0 = this.checkHidden(fn, "state[1]", state[1], batch);
-    const encValidLens = checkEncValidLens(fn, "state[2]", state[2], batch, encOutputs.shape[1]);
+    const encValidLens = checkEncValidLens(fn, "state[2]", state[2], batch, encOutputs.shape[1], false);
     const weights: tf.Tensor3D[] = [];
     try {
       const result = tf.tidy(() => {

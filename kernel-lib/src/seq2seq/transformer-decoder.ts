@@ -63,7 +63,7 @@ function checkState(fn: string, state: unknown, numHiddens: number, numBlks: num
   if (xShape[0] !== batch) {
     fail(fn, "X", `of batch size ${batch}, as the encoder outputs state[0] of shape ${formatShape(encOutputs.shape)}`, `shape ${formatShape(xShape)}`);
   }
-  const encValidLens = checkEncValidLens(fn, "state[1]", state[1], batch, encOutputs.shape[1]);
+  const encValidLens = checkEncValidLens(fn, "state[1]", state[1], batch, encOutputs.shape[1], false);
   const keyValues = state[2] as unknown;
   const entries = Array.isArray(keyValues) ? `an array of ${countOf(keyValues.length, "entry", "entries")}` : describe(keyValues);
   const perBlock = numBlks === null ? "one entry per block" : `numBlks = ${countOf(numBlks, "entry", "entries")}`;
