@@ -276,6 +276,10 @@ const cases: Array<[string, () => unknown, string]> = [
     "Classifier.loss: y must be one label per row of yHat of shape [2,3,5] (6 labels); got shape [1,2]"],
   ["a label outside the classes", () => d2l.crossEntropy(t([2, 3]), [0, 3]),
     "crossEntropy: labels must be class indices in [0, 3); got 3 at position 1"],
+  ["targets of another size than the predictions", () => d2l.squaredLoss(t([4, 1]), t([5])),
+    "squaredLoss: y must be of size 4, as yHat of shape [4,1]; got shape [5]"],
+  ["predictions as an array", () => d2l.squaredLoss([1, 2] as unknown as d2l.tf.Tensor, t([2])),
+    "squaredLoss: yHat must be a tf.Tensor; got an array of shape [2]"],
   ["bleu of 0-grams", () => d2l.bleu("a", "a", 0),
     "bleu: k must be an integer >= 1; got 0"],
 ];

@@ -56,6 +56,15 @@ import { fastAdamUpdate } from "./adam";
 import { setDropoutKernel } from "../layers/dropout";
 import { DROPOUT_KERNEL, dropoutGradient, dropoutKernel, fastDropout } from "./dropout";
 import { setCrossEntropyKernel } from "../ops/cross-entropy";
+import { setSquaredLossKernel } from "../ops/squared-loss";
+import {
+  SQUARED_LOSS_GRAD_KERNEL,
+  SQUARED_LOSS_KERNEL,
+  fastSquaredLoss,
+  squaredLossGradient,
+  squaredLossGradKernel,
+  squaredLossKernel,
+} from "./squared-loss";
 import {
   CROSS_ENTROPY_GRAD_KERNEL,
   CROSS_ENTROPY_KERNEL,
@@ -137,6 +146,8 @@ const OWN_KERNELS: ReadonlyArray<[string, KernelFunc]> = [
   [DROPOUT_KERNEL, dropoutKernel],
   [CROSS_ENTROPY_KERNEL, crossEntropyKernel],
   [CROSS_ENTROPY_GRAD_KERNEL, crossEntropyGradKernel],
+  [SQUARED_LOSS_KERNEL, squaredLossKernel],
+  [SQUARED_LOSS_GRAD_KERNEL, squaredLossGradKernel],
 ];
 
 /**
@@ -206,8 +217,9 @@ function fusedGradient(original: GradConfig, fused: (typeof FUSED_GRADIENTS)[num
  * `setParametricAttentionPoolKernel`), LayerNorm (its hook `setLayerNormKernel`) and the scaled
  * dot-product attention (its hooks `setDotProductAttentionKernels`) and a whole GRU layer forward
  * and backward (its hook `setRecurrentKernels`) Adam's update (its hook `setAdamKernel`),
- * dropout in training (its hook `setDropoutKernel`) and softmax cross-entropy (its hook
- * `setCrossEntropyKernel`). Throws if the WebAssembly module was not built.
+ * dropout in training (its hook `setDropoutKernel`), softmax cross-entropy (its hook
+ * `setCrossEntropyKernel`) and the squared loss (its hook `setSquaredLossKernel`). Throws if the
+ * WebAssembly module was not built.
  */
 export function useFastKernels(enable = true): void {
   if (enable === enabled) return;
@@ -228,6 +240,7 @@ export function useFastKernels(enable = true): void {
       tf.registerGradient(gruLayerGradient);
       tf.registerGradient(dropoutGradient);
       tf.registerGradient(crossEntropyGradient);
+      tf.registerGradient(squaredLossGradient);
       for (const gradient of attentionGradients) tf.registerGradient(gradient);
       for (const { op } of FUSED_GRADIENTS) {
         const original = tf.getGradient(op);
@@ -252,6 +265,7 @@ export function useFastKernels(enable = true): void {
     setAdamKernel(fastAdamUpdate);
     setDropoutKernel(fastDropout);
     setCrossEntropyKernel(fastCrossEntropy);
+    setSquaredLossKernel(fastSquaredLoss);
   } else if (reference) {
     const backend = tf.findBackend(BACKEND);
     if (backend) moveOutOfHeap(backend, getRuntime().heap);
@@ -265,6 +279,7 @@ export function useFastKernels(enable = true): void {
     setAdamKernel(null);
     setDropoutKernel(null);
     setCrossEntropyKernel(null);
+    setSquaredLossKernel(null);
   }
   enabled = enable;
 }

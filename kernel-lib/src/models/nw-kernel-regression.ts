@@ -8,6 +8,7 @@ import { keptFromForward, parameter, replaceKept } from "../layers/layer";
 import { Module } from "../training/module";
 import { SGD, type Optimizer } from "../training/sgd";
 import { parametricAttentionPool } from "../pooling/parametric-pool";
+import { squaredLoss } from "../ops/squared-loss";
 
 /**
  * Section 11.2: the book's `NWKernelRegression(keys, values, lr)`. Every query attends to all
@@ -67,7 +68,7 @@ export class NWKernelRegression extends Module {
     if (yHat.size !== y.size) {
       fail(fn, "y", `of size = ${yHat.size}, as yHat of shape ${formatShape(yHat.shape)}`, `shape ${formatShape(y.shape)}`);
     }
-    return tf.tidy(() => tf.mean(tf.square(yHat.reshape([-1]).sub(y.reshape([-1]))).div(2)));
+    return squaredLoss(yHat, y);
   }
 
   /** Section 11.2: minibatch SGD (section 3.4) on `w` with the model's learning rate. */

@@ -5,6 +5,7 @@ export { AttentionMask, causalMask, paddingMask, type ValidLens } from "./masks"
 export { maskedSoftmax, type MaskedSoftmaxOptions } from "./masked-softmax";
 export { useBackend, type BackendName } from "./backend";
 export { crossEntropy, type CrossEntropyReduction } from "./cross-entropy";
+export { squaredLoss } from "./squared-loss";
 export {
   gruLayer,
   lstmLayer,
