@@ -55,6 +55,12 @@ def server_defaults(environ):
     return defaults
 
 
+# The kernelspec scripts/setup.sh registers (tslab through d2l-ts's launcher), and the config
+# sections that may name another default (jupyter_server's kernel managers, by class).
+DEFAULT_KERNEL = "tslab"
+KERNEL_MANAGERS = ("MappingKernelManager", "AsyncMappingKernelManager", "MultiKernelManager", "AsyncMultiKernelManager")
+
+
 def with_defaults(argv, environ):
     """`argv` with `--ServerApp.<trait>=<default>` added for every default the user's own flags
     (`--port=9000`, `--ip 0.0.0.0`, `--ServerApp.token=…`, `--no-browser`, …) do not set.
@@ -69,6 +75,10 @@ def with_defaults(argv, environ):
     if "port" in chosen:
         chosen.add("port_retries")  # the user's port, with Jupyter's own retry rule
     added = [f"--ServerApp.{name}={value}" for name, value in server_defaults(environ).items() if name not in chosen]
+    # New notebooks start the TypeScript kernel, not Jupyter's default python3.
+    kernel_set = any("default_kernel_name" in given.get(section, {}) for section in KERNEL_MANAGERS)
+    if not kernel_set:
+        added.append(f"--MappingKernelManager.default_kernel_name={DEFAULT_KERNEL}")
     return added + list(argv)
 
 

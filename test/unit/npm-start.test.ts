@@ -62,6 +62,10 @@ describe("npm start with Jupyter's flags", () => {
     const { url, output } = await start([`--port=${port}`]);
     expect(url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/lab\\?token=[0-9a-f]{48}$`));
     expect(await answers(url)).toEqual({ page: 200, api: 200 });
+    // New notebooks get the TypeScript kernel (JupyterLab's launcher and "New Notebook" read this default).
+    const specs = (await (await fetch(`http://127.0.0.1:${port}/api/kernelspecs?${new URL(url).searchParams}`)).json()) as { default: string; kernelspecs: Record<string, unknown> };
+    expect(specs.default).toBe("tslab");
+    expect(Object.keys(specs.kernelspecs)).toContain("tslab");
     expect(output().match(/==> JupyterLab:/g)).toHaveLength(1);
     expect(output()).not.toMatch(/Bad config|only accepts one value/);
   }, 120_000);
@@ -94,13 +98,14 @@ describe("npm start with Jupyter's flags", () => {
       `sys.path.insert(0, ${JSON.stringify(path.join(ROOT, "jupyterlab-app"))})`,
       "from d2l_lab import with_defaults",
       "env = {'D2L_LAB_PORT': '8999', 'D2L_LAB_TOKEN': 't'}",
-      "print(json.dumps([with_defaults(a, env) for a in (['--port', '9000'], ['--ServerApp.ip=0.0.0.0', '--no-browser'], [])]))",
+      "print(json.dumps([with_defaults(a, env) for a in (['--port', '9000'], ['--ServerApp.ip=0.0.0.0', '--no-browser'], [], ['--MappingKernelManager.default_kernel_name=python3'])]))",
     ].join("\n");
-    const [portGiven, ipGiven, none] = JSON.parse(execFileSync("/usr/bin/python3", ["-c", script], { encoding: "utf8" })) as string[][];
+    const [portGiven, ipGiven, none, kernelGiven] = JSON.parse(execFileSync("/usr/bin/python3", ["-c", script], { encoding: "utf8" })) as string[][];
     expect(portGiven.some((a) => a.startsWith("--ServerApp.port"))).toBe(false); // neither the port nor its retries
     expect(portGiven.slice(-2)).toEqual(["--port", "9000"]);
     expect(ipGiven.some((a) => a.startsWith("--ServerApp.ip=127"))).toBe(false);
     expect(ipGiven.some((a) => a.startsWith("--ServerApp.open_browser"))).toBe(false);
-    expect(none).toEqual(expect.arrayContaining(["--ServerApp.ip=127.0.0.1", "--ServerApp.port=8999", "--ServerApp.port_retries=0", "--ServerApp.token=t"]));
+    expect(none).toEqual(expect.arrayContaining(["--ServerApp.ip=127.0.0.1", "--ServerApp.port=8999", "--ServerApp.port_retries=0", "--ServerApp.token=t", "--MappingKernelManager.default_kernel_name=tslab"]));
+    expect(kernelGiven.filter((a) => a.includes("default_kernel_name"))).toEqual(["--MappingKernelManager.default_kernel_name=python3"]);
   });
 });
