@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as d2l from "../../kernel-lib/src";
 import { useFastKernels } from "../../kernel-lib/src/fast";
+import { nativeMatMul, setNativeMatMulEnabled } from "../../kernel-lib/src/fast/native";
 import { parametricAttentionPool } from "../../kernel-lib/src/pooling/parametric-pool";
 
 const tf = d2l.tf;
@@ -484,7 +485,12 @@ describe("dot-product attention, fused", () => {
     ["lengths per query, some 0 and some past the keys", (b, q, k) => Array.from({ length: b }, (_, i) => Array.from({ length: q }, (_, j) => (i * 5 + j * 3) % (k + 3)))],
     ["a causal AttentionMask", (_b, q, k) => d2l.causalMask(Math.min(q, k)).keep.length === q * k ? d2l.causalMask(q) : null],
   ];
-  it.each(lengthCases)("forward, weights and gradients equal the chain of ops: %s", (_, lens) => {
+  // Both engines of the fast matmul (the limits skip masked keys in either).
+  const engines = nativeMatMul() ? ["native", "WebAssembly"] : ["WebAssembly"];
+  const engineLengthCases = engines.flatMap((engine) => lengthCases.map(([name, lens]) => [engine, name, lens] as const));
+  afterAll(() => setNativeMatMulEnabled(true));
+  it.each(engineLengthCases)("%s matmul: forward, weights and gradients equal the chain of ops: %s", (engine, _, lens) => {
+    setNativeMatMulEnabled(engine === "native");
     for (const [b, q, k, d, dv] of [[3, 5, 7, 4, 6], [4, 9, 9, 8, 3], [2, 33, 17, 16, 16]]) {
       const Q = normal([b, q, d]);
       const K = normal([b, k, d]);

@@ -1,7 +1,8 @@
 /**
  * The fast CPU kernels (kernel-lib/src/fast) against tfjs's reference CPU kernels and, for
  * matmul, against a float64 triple loop: BatchMatMul with every transpose combination, odd sizes
- * and broadcast batch dimensions (single- and multi-threaded), Softmax with masked (-1e6) and
+ * and broadcast batch dimensions (single- and multi-threaded; in the native module where this
+ * machine has it, and in WebAssembly), Softmax with masked (-1e6) and
  * fully masked rows, broadcasting Add/Sub/Multiply/RealDiv, and the gradients of all of them.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +14,7 @@ import {
   useFastKernels,
 } from "../../kernel-lib/src/fast";
 import { fastMaskedSoftmaxKernels } from "../../kernel-lib/src/fast/softmax";
+import { nativeMatMul, setNativeMatMulEnabled } from "../../kernel-lib/src/fast/native";
 import {
   getMaskedSoftmaxKernels,
   hostMaskedSoftmaxKernels,
@@ -183,11 +185,17 @@ describe("BatchMatMul", () => {
     cases.push([[batch, tA ? k : m, tA ? m : k], [batch, tB ? n : k, tB ? k : n], tA, tB]);
   }
 
-  it.each(cases)("%j x %j (transposeA %s, transposeB %s) matches a float64 loop and tfjs", (aShape, bShape, tA, tB) => {
+  // Both engines of the fast matmul: the native module where this machine has it, and WebAssembly.
+  const engines = nativeMatMul() ? ["native", "WebAssembly"] : ["WebAssembly"];
+  const engineCases = engines.flatMap((engine) => cases.map((c) => [engine, ...c] as [string, number[], number[], boolean, boolean]));
+  afterAll(() => setNativeMatMulEnabled(true));
+
+  it.each(engineCases)("%s: %j x %j (transposeA %s, transposeB %s) matches a float64 loop and tfjs", (engine, aShape, bShape, tA, tB) => {
     const a = normal(aShape);
     const b = normal(bShape);
     const truth = naiveMatMul(a, b, tA, tB);
     useFastKernels(true);
+    setNativeMatMulEnabled(engine === "native");
     const fast = tf.tidy(() => tf.matMul(a, b, tA, tB).dataSync());
     // float32 sums of k products of normal numbers: the rounding error grows with k.
     const k = tA ? aShape[aShape.length - 2] : aShape[aShape.length - 1];

@@ -2,6 +2,8 @@
 import { fastKernelsEnabled, useFastKernels } from "./register";
 
 export { useFastKernels, fastKernelsEnabled, fastKernelThreads } from "./register";
+export { fastMatMulIsa } from "./register";
+export { nativeMatMulUnavailableReason } from "./native";
 
 let unavailableReason: string | null = null;
 

@@ -75,6 +75,7 @@ import {
 } from "./cross-entropy";
 import { HeapExhausted, moveOutOfHeap, trackBackend } from "./heap";
 import { getRuntime } from "./runtime";
+import { activeNativeMatMul } from "./native";
 import { makeArgMax, makeMax, makeSumOrMean } from "./reduce";
 import { makeTranspose } from "./transpose";
 import { makeUnary } from "./unary";
@@ -287,6 +288,14 @@ export function useFastKernels(enable = true): void {
 /** Whether the fast kernels are in place of tfjs's CPU kernels. */
 export function fastKernelsEnabled(): boolean {
   return enabled;
+}
+
+/**
+ * What the fast kernels' matrix products run on: "AVX-512" or "AVX2-FMA" (the native module,
+ * native.ts) or "WebAssembly SIMD128" (then `nativeMatMulUnavailableReason()` says why).
+ */
+export function fastMatMulIsa(): string {
+  return activeNativeMatMul()?.isa ?? "WebAssembly SIMD128";
 }
 
 /** Worker threads plus the calling thread the fast kernels use (D2L_THREADS overrides). */

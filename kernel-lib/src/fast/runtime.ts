@@ -6,7 +6,8 @@
 import type { DataType } from "@tensorflow/tfjs-core";
 import { Heap, type HeapArray } from "./heap";
 import { kernelModule, MAX_MEMORY_BYTES, TABLE_FIELDS, type KernelModule } from "./wasm-module";
-import { Job, JOB_FIELDS } from "./job-layout";
+import { Job, JOB_FIELDS, Op } from "./job-layout";
+import { activeNativeMatMul, nativeMatMul } from "./native";
 import { ThreadPool, defaultThreadCount } from "./thread-pool";
 
 /**
@@ -106,7 +107,7 @@ let runtime: Runtime | null = null;
 export function getRuntime(): Runtime {
   if (runtime) return runtime;
   const wasm = kernelModule();
-  const pool = new ThreadPool(wasm, defaultThreadCount());
+  const pool = new ThreadPool(wasm, defaultThreadCount(), nativeMatMul());
   // Views of the job block and tables, made again only after the memory grows.
   let viewsOf: ArrayBufferLike | null = null;
   let jobView = new Int32Array(0);
@@ -138,8 +139,9 @@ export function getRuntime(): Runtime {
       views();
       const fields = jobView;
       fields[Job.nextTask] = 0;
-      if (work < MIN_WORK_FOR_THREADS || pool.threads === 1) wasm.run(wasm.job, 0);
-      else pool.run(wasm.job);
+      const onNative = fields[Job.op] === Op.matmul && activeNativeMatMul() !== null;
+      if (work < MIN_WORK_FOR_THREADS || pool.threads === 1) pool.runHere(wasm.job, onNative);
+      else pool.run(wasm.job, onNative);
     },
   };
   return runtime;

@@ -9,6 +9,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { KernelModule } from "./wasm-module";
+import type { NativeMatMul } from "./native";
 
 // Control block fields (int32 indices from KernelModule.control).
 const GENERATION = 0; // bumped for every job; workers wait on it
@@ -16,13 +17,17 @@ const JOB = 1; // byte offset of the current job, or -1 to stop
 const DONE = 2; // workers that finished the current job
 const READY = 3; // workers that have started
 const FAILED = 4; // set by a worker whose run() threw (a WebAssembly trap): the job's result is wrong
+const NATIVE = 5; // 1: the current job is a matmul for the native module (native.ts), 0: WebAssembly
+const FIELDS = 6;
 
 /** The worker's whole program: instantiate the module on the shared memory, then serve jobs. */
 const WORKER_SOURCE = `
 const { workerData } = require("node:worker_threads");
-const { wasmModule, memory, control, threadId } = workerData;
+const { wasmModule, memory, control, threadId, nativePath } = workerData;
 const { run } = new WebAssembly.Instance(wasmModule, { env: { memory } }).exports;
-const ctrl = new Int32Array(memory.buffer, control, 5);
+const native = nativePath ? require(nativePath) : null;
+const view = new Uint8Array(memory.buffer, 0, 1); // its start is the base of every byte offset
+const ctrl = new Int32Array(memory.buffer, control, ${FIELDS});
 let seen = Atomics.load(ctrl, ${GENERATION});
 Atomics.add(ctrl, ${READY}, 1);
 Atomics.notify(ctrl, ${READY});
@@ -32,7 +37,11 @@ for (;;) {
   const job = Atomics.load(ctrl, ${JOB});
   if (job < 0) break;
   try {
-    run(job, threadId);
+    if (Atomics.load(ctrl, ${NATIVE}) === 1) {
+      if (!native.run(view, job, threadId)) Atomics.store(ctrl, ${FAILED}, 1);
+    } else {
+      run(job, threadId);
+    }
   } catch {
     Atomics.store(ctrl, ${FAILED}, 1);
   }
@@ -49,17 +58,25 @@ export class ThreadPool {
   private readonly ctrl: Int32Array;
   private started = false;
 
-  /** `threads` counts the calling thread too: a pool of 2 has one worker. */
+  /** A view whose start is the base of the memory's byte offsets, for the native module. */
+  private readonly base: Uint8Array;
+
+  /**
+   * `threads` counts the calling thread too: a pool of 2 has one worker. With `native`, the
+   * threads run matmul jobs there (`run(job, true)`).
+   */
   constructor(
     private readonly wasm: KernelModule,
     readonly threads: number,
+    private readonly native: NativeMatMul | null = null,
   ) {
-    this.ctrl = new Int32Array(wasm.memory.buffer, wasm.control, 5);
+    this.ctrl = new Int32Array(wasm.memory.buffer, wasm.control, FIELDS);
+    this.base = new Uint8Array(wasm.memory.buffer, 0, 1);
     for (let t = 1; t < threads; t++) {
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
         // (No variable named "module" in the worker: Deno's eval wrapper already declares one.)
-        workerData: { wasmModule: wasm.module, memory: wasm.memory, control: wasm.control, threadId: t },
+        workerData: { wasmModule: wasm.module, memory: wasm.memory, control: wasm.control, threadId: t, nativePath: native?.path ?? null },
         stdout: false,
         stderr: false,
       });
@@ -72,13 +89,15 @@ export class ThreadPool {
    * Runs the job at `job` on every thread and returns when all are done; `first` runs on the
    * calling thread after the workers are woken and before it takes its own share of tasks.
    */
-  run(job: number, first?: () => void): void {
+  run(job: number, native = false, first?: () => void): void {
     if (this.workers.length === 0 || !this.awaitStartup()) {
-      this.wasm.run(job, 0);
+      first?.();
+      this.runHere(job, native);
       return;
     }
     const ctrl = this.ctrl;
     Atomics.store(ctrl, JOB, job);
+    Atomics.store(ctrl, NATIVE, native ? 1 : 0);
     Atomics.store(ctrl, DONE, 0);
     Atomics.store(ctrl, FAILED, 0);
     Atomics.add(ctrl, GENERATION, 1);
@@ -86,7 +105,7 @@ export class ThreadPool {
     let error: unknown = null;
     try {
       first?.();
-      this.wasm.run(job, 0);
+      this.runHere(job, native);
     } catch (e) {
       error = e; // still wait: the workers are using the job's memory
     }
@@ -95,6 +114,15 @@ export class ThreadPool {
     }
     if (error !== null) throw error;
     if (Atomics.load(ctrl, FAILED) !== 0) throw new Error("d2l-ts fast kernels: a worker thread failed its part of the job");
+  }
+
+  /** The calling thread's share of the job: in the native module (a matmul) or in WebAssembly. */
+  runHere(job: number, native: boolean): void {
+    if (!native) {
+      this.wasm.run(job, 0);
+    } else if (!this.native?.run(this.base, job, 0)) {
+      throw new Error("d2l-ts fast kernels: the native matmul could not run its job (no memory for its scratch?)");
+    }
   }
 
   /** Stops the workers (they finish any job first). */

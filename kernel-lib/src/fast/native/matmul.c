@@ -1,0 +1,265 @@
+// The fast kernels' matrix product as native code (a Node-API module built by
+// scripts/build-native.mjs with Debian's clang), for x86-64 CPUs with AVX2 and FMA or AVX-512.
+//
+// WebAssembly's SIMD128 has 4-lane vectors and no fused multiply-add; on the CPUs this project
+// runs on, native AVX2 or AVX-512 code does 2.5-5x more multiply-adds per cycle
+// (bench/native-gemm-probe.c), and matrix products are most of a training step. This module runs
+// OP_MATMUL jobs exactly as the WebAssembly kernel does (wasm/kernels.c: same job fields, strides,
+// batch offsets, per-batch limits, tasks taken from the job's atomic counter, the inner dimension
+// summed in the same order of blocks), on the same shared memory: each thread of the pool calls
+// `run(memoryView, job, threadId)` with a view of the WebAssembly memory, whose start is the base
+// of the job's byte offsets. Scratch (packed panels) is per thread, on the native heap.
+#include <node_api.h>
+#include <immintrin.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../wasm/job.h"
+
+// Blocks of the inner dimension, as the WebAssembly kernel (its KC).
+#define KC 256
+
+typedef struct {
+  float *panel_a;  // KC x MR
+  float *packed_b; // KC x n rounded up to NR
+  size_t packed_b_floats;
+  float *tile;     // MR x NR, for edge tiles
+} Scratch;
+
+static _Thread_local Scratch scratch;
+
+static int ensure_scratch(int32_t mr, int32_t nr, int32_t n) {
+  const size_t need = (size_t)KC * (size_t)((n + nr - 1) / nr) * (size_t)nr;
+  if (scratch.panel_a == NULL) {
+    // The largest tiles of both instruction sets (AVX-512: 8 x 32).
+    scratch.panel_a = aligned_alloc(64, KC * 16 * sizeof(float));
+    scratch.tile = aligned_alloc(64, 16 * 32 * sizeof(float));
+    if (scratch.panel_a == NULL || scratch.tile == NULL) return 0;
+  }
+  if (need > scratch.packed_b_floats) {
+    free(scratch.packed_b);
+    scratch.packed_b = aligned_alloc(64, ((need * sizeof(float) + 63) / 64) * 64);
+    scratch.packed_b_floats = scratch.packed_b ? need : 0;
+    if (scratch.packed_b == NULL) return 0;
+  }
+  (void)mr;
+  return 1;
+}
+
+static inline int32_t take_task(int32_t *job) {
+  return __atomic_fetch_add(&job[J_NEXT_TASK], 1, __ATOMIC_RELAXED);
+}
+
+static inline int32_t limit(const int32_t *limits, int32_t bi, int32_t full) {
+  return limits && limits[bi] < full ? (limits[bi] > 0 ? limits[bi] : 0) : full;
+}
+
+static void zero_rows(float *c, int32_t row0, int32_t row1, int32_t col0, int32_t n) {
+  for (int32_t i = row0; i < row1; i++) memset(c + (size_t)i * n + col0, 0, (size_t)(n - col0) * sizeof(float));
+}
+
+// Copies `rows` (<= mr) rows of A (all kc terms) into panel[kc][mr], zero-padding missing rows.
+static void pack_a(const float *a, int32_t rs, int32_t cs, int32_t rows, int32_t kc, int32_t mr, float *panel) {
+  for (int32_t p = 0; p < kc; p++) {
+    for (int32_t r = 0; r < mr; r++) panel[r] = r < rows ? a[(size_t)r * rs + (size_t)p * cs] : 0.0f;
+    panel += mr;
+  }
+}
+
+// Copies B (kc by n) into panels [n / nr][kc][nr], zero-padding the last panel.
+static void pack_b(const float *b, int32_t rs, int32_t cs, int32_t kc, int32_t n, int32_t nr, float *packed) {
+  for (int32_t j0 = 0; j0 < n; j0 += nr) {
+    const int32_t cols = n - j0 < nr ? n - j0 : nr;
+    const float *src = b + (size_t)j0 * cs;
+    if (cols == nr && cs == 1) {
+      for (int32_t p = 0; p < kc; p++) memcpy(packed + (size_t)p * nr, src + (size_t)p * rs, (size_t)nr * sizeof(float));
+    } else {
+      for (int32_t p = 0; p < kc; p++)
+        for (int32_t c = 0; c < nr; c++) packed[(size_t)p * nr + c] = c < cols ? src[(size_t)p * rs + (size_t)c * cs] : 0.0f;
+    }
+    packed += (size_t)kc * nr;
+  }
+}
+
+// Matrix-vector product (n == 1), each row of A against the column of B, in float as the
+// WebAssembly kernel (which sums in 4-lane vectors: the rounding may differ in the last bits).
+static void gemv_rows(const float *a, int32_t rs, int32_t cs, const float *b, int32_t bs, int32_t k, int32_t i0,
+                      int32_t i1, float *c) {
+  for (int32_t i = i0; i < i1; i++) {
+    const float *row = a + (size_t)i * rs;
+    float sum = 0.0f;
+    for (int32_t p = 0; p < k; p++) sum += row[(size_t)p * cs] * b[(size_t)p * bs];
+    c[i] = sum;
+  }
+}
+
+// One instruction set's micro-kernel: an MR x (2 vectors) tile of C from packed panels; edge
+// tiles go through `tile`. With `accumulate` the sums continue from C (a later block of k).
+#define DEFINE_MICRO_KERNEL(NAME, TARGET, VEC, VW, MR, LOAD, STORE, SPLAT, FMADD, ZERO)                   \
+  __attribute__((target(TARGET))) static void NAME(int32_t k, const float *pa, const float *pb, float *c, \
+                                                   int32_t ldc, int32_t rows, int32_t cols, float *tile,  \
+                                                   int32_t accumulate) {                                 \
+    enum { NR = 2 * VW };                                                                                \
+    const int32_t full = rows == MR && cols == NR;                                                       \
+    float *dst = full ? c : tile;                                                                        \
+    const int32_t ld = full ? ldc : NR;                                                                  \
+    if (accumulate && !full) {                                                                           \
+      for (int32_t r = 0; r < MR; r++)                                                                   \
+        for (int32_t j = 0; j < NR; j++) tile[r * NR + j] = r < rows && j < cols ? c[(size_t)r * ldc + j] : 0.0f; \
+    }                                                                                                    \
+    VEC c0[MR], c1[MR];                                                                                  \
+    for (int32_t r = 0; r < MR; r++) {                                                                   \
+      c0[r] = accumulate ? LOAD(dst + (size_t)r * ld) : ZERO();                                          \
+      c1[r] = accumulate ? LOAD(dst + (size_t)r * ld + VW) : ZERO();                                     \
+    }                                                                                                    \
+    for (int32_t p = 0; p < k; p++) {                                                                    \
+      const VEC b0 = LOAD(pb), b1 = LOAD(pb + VW);                                                       \
+      for (int32_t r = 0; r < MR; r++) {                                                                 \
+        const VEC s = SPLAT(pa[r]);                                                                      \
+        c0[r] = FMADD(s, b0, c0[r]);                                                                     \
+        c1[r] = FMADD(s, b1, c1[r]);                                                                     \
+      }                                                                                                  \
+      pa += MR;                                                                                          \
+      pb += NR;                                                                                          \
+    }                                                                                                    \
+    for (int32_t r = 0; r < MR; r++) {                                                                   \
+      STORE(dst + (size_t)r * ld, c0[r]);                                                                \
+      STORE(dst + (size_t)r * ld + VW, c1[r]);                                                           \
+    }                                                                                                    \
+    if (!full) {                                                                                         \
+      for (int32_t r = 0; r < rows; r++)                                                                 \
+        for (int32_t j = 0; j < cols; j++) c[(size_t)r * ldc + j] = tile[r * NR + j];                    \
+    }                                                                                                    \
+  }
+
+DEFINE_MICRO_KERNEL(micro_avx2, "avx2,fma", __m256, 8, 6, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_set1_ps,
+                    _mm256_fmadd_ps, _mm256_setzero_ps)
+DEFINE_MICRO_KERNEL(micro_avx512, "avx512f", __m512, 16, 8, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_set1_ps,
+                    _mm512_fmadd_ps, _mm512_setzero_ps)
+
+typedef void (*MicroKernel)(int32_t, const float *, const float *, float *, int32_t, int32_t, int32_t, float *,
+                            int32_t);
+
+typedef struct {
+  const char *name;
+  MicroKernel kernel;
+  int32_t mr, nr;
+} Isa;
+
+static const Isa AVX512 = {"AVX-512", micro_avx512, 8, 32};
+static const Isa AVX2 = {"AVX2-FMA", micro_avx2, 6, 16};
+
+// The instruction set of this CPU, or NULL (the WebAssembly kernel then runs instead).
+static const Isa *isa_of_cpu(void) {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return &AVX512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &AVX2;
+  return NULL;
+}
+
+// OP_MATMUL on memory starting at `base`: this thread's share of the job's tasks.
+static int run_matmul(const Isa *isa, uint8_t *base, int32_t *job) {
+  const int32_t m = job[J_M], n = job[J_N], k = job[J_K];
+  const float *a = (const float *)(base + job[J_A]);
+  const float *b = (const float *)(base + job[J_B]);
+  float *c = (float *)(base + job[J_C]);
+  const int32_t ars = job[J_A_ROW], acs = job[J_A_COL], brs = job[J_B_ROW], bcs = job[J_B_COL];
+  const int32_t *a_off = (const int32_t *)(base + job[J_A_BATCH]);
+  const int32_t *b_off = (const int32_t *)(base + job[J_B_BATCH]);
+  const int32_t *m_lim = job[J_M_LIMITS] ? (const int32_t *)(base + job[J_M_LIMITS]) : NULL;
+  const int32_t *n_lim = job[J_N_LIMITS] ? (const int32_t *)(base + job[J_N_LIMITS]) : NULL;
+  const int32_t *k_lim = job[J_K_LIMITS] ? (const int32_t *)(base + job[J_K_LIMITS]) : NULL;
+  const int32_t rows_per_task = job[J_ROWS_PER_TASK], tasks_per_batch = job[J_TASKS_PER_BATCH];
+  const int32_t num_tasks = job[J_NUM_TASKS];
+  const int32_t mr = isa->mr, nr = isa->nr;
+  if (!ensure_scratch(mr, nr, n)) return 0;
+  // Which B is packed: its element offset, the columns and the depth packed.
+  int32_t packed_b_offset = -1, packed_n = -1, packed_k = -1;
+
+  for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
+    const int32_t bi = t / tasks_per_batch;
+    const int32_t i_begin = (t % tasks_per_batch) * rows_per_task;
+    const int32_t i_end = i_begin + rows_per_task < m ? i_begin + rows_per_task : m;
+    const float *ab = a + a_off[bi];
+    float *cb = c + (int64_t)bi * m * n;
+    const int32_t mb = limit(m_lim, bi, m), nb = limit(n_lim, bi, n), kb = limit(k_lim, bi, k);
+    const int32_t i_stop = i_end < mb ? i_end : mb;
+    zero_rows(cb, i_stop > i_begin ? i_stop : i_begin, i_end, 0, n);
+    if (i_stop <= i_begin) continue;
+    if (nb < n) zero_rows(cb, i_begin, i_stop, nb, n);
+    if (kb == 0 || nb == 0) {
+      zero_rows(cb, i_begin, i_stop, 0, nb);
+      continue;
+    }
+    if (n == 1) {
+      gemv_rows(ab, ars, acs, b + b_off[bi], brs, kb, i_begin, i_stop, cb);
+      continue;
+    }
+    for (int32_t k0 = 0; k0 < kb; k0 += KC) {
+      const int32_t kc = kb - k0 < KC ? kb - k0 : KC;
+      if (packed_b_offset != b_off[bi] || packed_n != nb || packed_k != k0 + kc) {
+        pack_b(b + b_off[bi] + (size_t)k0 * brs, brs, bcs, kc, nb, nr, scratch.packed_b);
+        packed_b_offset = b_off[bi];
+        packed_n = nb;
+        packed_k = k0 + kc;
+      }
+      for (int32_t i0 = i_begin; i0 < i_stop; i0 += mr) {
+        const int32_t rows = i_stop - i0 < mr ? i_stop - i0 : mr;
+        pack_a(ab + (size_t)i0 * ars + (size_t)k0 * acs, ars, acs, rows, kc, mr, scratch.panel_a);
+        const float *pb = scratch.packed_b;
+        for (int32_t j0 = 0; j0 < nb; j0 += nr) {
+          const int32_t cols = nb - j0 < nr ? nb - j0 : nr;
+          isa->kernel(kc, scratch.panel_a, pb, cb + (size_t)i0 * n + j0, n, rows, cols, scratch.tile, k0 > 0);
+          pb += (size_t)kc * nr;
+        }
+      }
+    }
+  }
+  return 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Node-API: `isa()` → the instruction set's name or null; `run(view, job, threadId)` → true, or
+// false when the job is not a matmul or scratch could not be allocated (the caller then fails).
+
+static const Isa *cpu_isa;
+
+static napi_value js_isa(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  if (cpu_isa) napi_create_string_utf8(env, cpu_isa->name, NAPI_AUTO_LENGTH, &out);
+  else napi_get_null(env, &out);
+  return out;
+}
+
+static napi_value js_run(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int ok = 0;
+  napi_typedarray_type type;
+  size_t length, offset;
+  void *data = NULL;
+  napi_value buffer;
+  int32_t job_at = 0;
+  if (argc == 3 && cpu_isa && napi_get_typedarray_info(env, argv[0], &type, &length, &data, &buffer, &offset) == napi_ok &&
+      data != NULL && napi_get_value_int32(env, argv[1], &job_at) == napi_ok) {
+    uint8_t *base = (uint8_t *)data - offset;
+    int32_t *job = (int32_t *)(base + job_at);
+    if (job[J_OP] == OP_MATMUL) ok = run_matmul(cpu_isa, base, job);
+  }
+  napi_value out;
+  napi_get_boolean(env, ok, &out);
+  return out;
+}
+
+NAPI_MODULE_INIT() {
+  cpu_isa = isa_of_cpu();
+  napi_value fn;
+  napi_create_function(env, "isa", NAPI_AUTO_LENGTH, js_isa, NULL, &fn);
+  napi_set_named_property(env, exports, "isa", fn);
+  napi_create_function(env, "run", NAPI_AUTO_LENGTH, js_run, NULL, &fn);
+  napi_set_named_property(env, exports, "run", fn);
+  return exports;
+}
