@@ -82,17 +82,71 @@ static void pack_b(const float *b, int32_t rs, int32_t cs, int32_t kc, int32_t n
   }
 }
 
-// Matrix-vector product (n == 1), each row of A against the column of B, in float as the
-// WebAssembly kernel (which sums in 4-lane vectors: the rounding may differ in the last bits).
+// a · b over k floats, in 8 partial sums (the compiler keeps them in a vector register).
+static float dot(const float *a, const float *b, int32_t k) {
+  float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int32_t p = 0;
+  for (; p + 8 <= k; p += 8)
+    for (int32_t l = 0; l < 8; l++) s[l] += a[p + l] * b[p + l];
+  float sum = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+  for (; p < k; p++) sum += a[p] * b[p];
+  return sum;
+}
+
+// Matrix-vector product (n == 1): rows i0..i1 of A against the column of B.
 static void gemv_rows(const float *a, int32_t rs, int32_t cs, const float *b, int32_t bs, int32_t k, int32_t i0,
                       int32_t i1, float *c) {
+  if (rs == 1 && cs != 1) {
+    // A stored transposed (e.g. a weight gradient featuresᵀ · dScores): accumulate its columns,
+    // which are contiguous, instead of striding through all of it once per row.
+    for (int32_t i = i0; i < i1; i++) c[i] = 0.0f;
+    for (int32_t p = 0; p < k; p++) {
+      const float *col = a + (size_t)p * cs;
+      const float bp = b[(size_t)p * bs];
+      for (int32_t i = i0; i < i1; i++) c[i] += col[i] * bp;
+    }
+    return;
+  }
   for (int32_t i = i0; i < i1; i++) {
     const float *row = a + (size_t)i * rs;
-    float sum = 0.0f;
-    for (int32_t p = 0; p < k; p++) sum += row[(size_t)p * cs] * b[(size_t)p * bs];
-    c[i] = sum;
+    if (cs == 1 && bs == 1) {
+      c[i] = dot(row, b, k);
+    } else {
+      float sum = 0.0f;
+      for (int32_t p = 0; p < k; p++) sum += row[(size_t)p * cs] * b[(size_t)p * bs];
+      c[i] = sum;
+    }
   }
 }
+
+// Products too small for a register tile to pay off (e.g. one query against nine keys, in each
+// of 128 batches): rows i0..i1 of C (columns 0..nb) straight from the operands, no packing.
+static void small_product(const float *a, int32_t ars, int32_t acs, const float *b, int32_t brs, int32_t bcs,
+                          int32_t k, int32_t i0, int32_t i1, int32_t nb, float *c, int32_t ldc) {
+  for (int32_t i = i0; i < i1; i++) {
+    const float *row = a + (size_t)i * ars;
+    float *out = c + (size_t)i * ldc;
+    if (acs == 1 && brs == 1) {
+      for (int32_t j = 0; j < nb; j++) out[j] = dot(row, b + (size_t)j * bcs, k);
+    } else if (bcs == 1) {
+      for (int32_t j = 0; j < nb; j++) out[j] = 0.0f;
+      for (int32_t p = 0; p < k; p++) {
+        const float ap = row[(size_t)p * acs];
+        const float *brow = b + (size_t)p * brs;
+        for (int32_t j = 0; j < nb; j++) out[j] += ap * brow[j];
+      }
+    } else {
+      for (int32_t j = 0; j < nb; j++) {
+        float sum = 0.0f;
+        for (int32_t p = 0; p < k; p++) sum += row[(size_t)p * acs] * b[(size_t)p * brs + (size_t)j * bcs];
+        out[j] = sum;
+      }
+    }
+  }
+}
+
+// Below this many multiply-adds per task a product runs as `small_product`.
+#define SMALL_PRODUCT 32768
 
 // One instruction set's micro-kernel: an MR x (2 vectors) tile of C from packed panels; edge
 // tiles go through `tile`. With `accumulate` the sums continue from C (a later block of k).
@@ -194,6 +248,10 @@ static int run_matmul(const Isa *isa, uint8_t *base, int32_t *job) {
     }
     if (n == 1) {
       gemv_rows(ab, ars, acs, b + b_off[bi], brs, kb, i_begin, i_stop, cb);
+      continue;
+    }
+    if ((int64_t)(i_stop - i_begin) * nb * kb < SMALL_PRODUCT) {
+      small_product(ab, ars, acs, b + b_off[bi], brs, bcs, kb, i_begin, i_stop, nb, cb, n);
       continue;
     }
     for (int32_t k0 = 0; k0 < kb; k0 += KC) {
