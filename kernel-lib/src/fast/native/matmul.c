@@ -47,18 +47,6 @@ static int ensure_scratch(int32_t mr, int32_t nr, int32_t n) {
   return 1;
 }
 
-static inline int32_t take_task(int32_t *job) {
-  return __atomic_fetch_add(&job[J_NEXT_TASK], 1, __ATOMIC_RELAXED);
-}
-
-static inline int32_t limit(const int32_t *limits, int32_t bi, int32_t full) {
-  return limits && limits[bi] < full ? (limits[bi] > 0 ? limits[bi] : 0) : full;
-}
-
-static void zero_rows(float *c, int32_t row0, int32_t row1, int32_t col0, int32_t n) {
-  for (int32_t i = row0; i < row1; i++) memset(c + (size_t)i * n + col0, 0, (size_t)(n - col0) * sizeof(float));
-}
-
 // Copies `rows` (<= mr) rows of A (all kc terms) into panel[kc][mr], zero-padding missing rows.
 static void pack_a(const float *a, int32_t rs, int32_t cs, int32_t rows, int32_t kc, int32_t mr, float *panel) {
   for (int32_t p = 0; p < kc; p++) {
@@ -214,7 +202,7 @@ static const Isa *isa_of_cpu(void) {
 
 // OP_MATMUL on memory starting at `base`: this thread's share of the job's tasks.
 static int run_matmul(const Isa *isa, uint8_t *base, int32_t *job) {
-  const int32_t m = job[J_M], n = job[J_N], k = job[J_K];
+  const int32_t m = job[J_M], n = job[J_N];
   const float *a = (const float *)(base + job[J_A]);
   const float *b = (const float *)(base + job[J_B]);
   float *c = (float *)(base + job[J_C]);
@@ -224,7 +212,6 @@ static int run_matmul(const Isa *isa, uint8_t *base, int32_t *job) {
   const int32_t *m_lim = job[J_M_LIMITS] ? (const int32_t *)(base + job[J_M_LIMITS]) : NULL;
   const int32_t *n_lim = job[J_N_LIMITS] ? (const int32_t *)(base + job[J_N_LIMITS]) : NULL;
   const int32_t *k_lim = job[J_K_LIMITS] ? (const int32_t *)(base + job[J_K_LIMITS]) : NULL;
-  const int32_t rows_per_task = job[J_ROWS_PER_TASK], tasks_per_batch = job[J_TASKS_PER_BATCH];
   const int32_t num_tasks = job[J_NUM_TASKS];
   const int32_t mr = isa->mr, nr = isa->nr;
   if (!ensure_scratch(mr, nr, n)) return 0;
@@ -232,20 +219,10 @@ static int run_matmul(const Isa *isa, uint8_t *base, int32_t *job) {
   int32_t packed_b_offset = -1, packed_n = -1, packed_k = -1;
 
   for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
-    const int32_t bi = t / tasks_per_batch;
-    const int32_t i_begin = (t % tasks_per_batch) * rows_per_task;
-    const int32_t i_end = i_begin + rows_per_task < m ? i_begin + rows_per_task : m;
+    int32_t bi, i_begin, i_stop, nb, kb;
+    if (!matmul_task(job, t, m_lim, n_lim, k_lim, c, &bi, &i_begin, &i_stop, &nb, &kb)) continue;
     const float *ab = a + a_off[bi];
     float *cb = c + (int64_t)bi * m * n;
-    const int32_t mb = limit(m_lim, bi, m), nb = limit(n_lim, bi, n), kb = limit(k_lim, bi, k);
-    const int32_t i_stop = i_end < mb ? i_end : mb;
-    zero_rows(cb, i_stop > i_begin ? i_stop : i_begin, i_end, 0, n);
-    if (i_stop <= i_begin) continue;
-    if (nb < n) zero_rows(cb, i_begin, i_stop, nb, n);
-    if (kb == 0 || nb == 0) {
-      zero_rows(cb, i_begin, i_stop, 0, nb);
-      continue;
-    }
     if (n == 1) {
       gemv_rows(ab, ars, acs, b + b_off[bi], brs, kb, i_begin, i_stop, cb);
       continue;

@@ -2,6 +2,7 @@
 // kernels (kernels.h) and the native matrix product (../native/matmul.c).
 #ifndef D2L_JOB_H
 #define D2L_JOB_H
+#include <stdint.h>
 
 // Job fields (int32 indices into the job block); keep in sync with src/fast/job-layout.ts.
 enum {
@@ -32,5 +33,50 @@ enum {
   OP_ADAM = 18, OP_DROPOUT = 19, OP_CROSS_ENTROPY = 20, OP_CROSS_ENTROPY_GRAD = 21,
   OP_COLUMN_SUM = 22,
 };
+
+// The next task of the job for this thread (every thread takes from the same atomic counter).
+static inline int32_t take_task(int32_t *job) {
+  return __atomic_fetch_add(&job[J_NEXT_TASK], 1, __ATOMIC_RELAXED);
+}
+
+// One OP_MATMUL task (of the WebAssembly kernel and the native one alike): task `t` is a block
+// of `rows_per_task` rows of batch t / tasks_per_batch. Under the per-batch limits (int32 tables,
+// or null) only rows < m_lim[b] and columns < n_lim[b] are computed, over the first k_lim[b]
+// terms; this zeroes the rest of the block's rows of C (`c` is batch 0's C) and says what is left:
+// returns 0 when nothing is, else sets the batch, the rows [*i_begin, *i_stop) and the columns
+// *nb and depth *kb to compute.
+static inline int32_t matmul_task_limit(const int32_t *limits, int32_t bi, int32_t full) {
+  return limits && limits[bi] < full ? (limits[bi] > 0 ? limits[bi] : 0) : full;
+}
+
+static inline void matmul_zero_rows(float *c, int32_t row0, int32_t row1, int32_t col0, int32_t n) {
+  for (int32_t i = row0; i < row1; i++) __builtin_memset(c + (int64_t)i * n + col0, 0, (uint32_t)(n - col0) * 4);
+}
+
+static inline int32_t matmul_task(const int32_t *job, int32_t t, const int32_t *m_lim, const int32_t *n_lim,
+                                  const int32_t *k_lim, float *c, int32_t *bi, int32_t *i_begin, int32_t *i_stop,
+                                  int32_t *nb, int32_t *kb) {
+  const int32_t m = job[J_M], n = job[J_N], k = job[J_K];
+  const int32_t rows_per_task = job[J_ROWS_PER_TASK], tasks_per_batch = job[J_TASKS_PER_BATCH];
+  const int32_t b = t / tasks_per_batch;
+  const int32_t begin = (t % tasks_per_batch) * rows_per_task;
+  const int32_t end = begin + rows_per_task < m ? begin + rows_per_task : m;
+  float *cb = c + (int64_t)b * m * n;
+  const int32_t mb = matmul_task_limit(m_lim, b, m);
+  const int32_t stop = end < mb ? end : mb;
+  *nb = matmul_task_limit(n_lim, b, n);
+  *kb = matmul_task_limit(k_lim, b, k);
+  matmul_zero_rows(cb, stop > begin ? stop : begin, end, 0, n);
+  if (stop <= begin) return 0;
+  if (*nb < n) matmul_zero_rows(cb, begin, stop, *nb, n);
+  if (*kb == 0 || *nb == 0) {
+    matmul_zero_rows(cb, begin, stop, 0, *nb);
+    return 0;
+  }
+  *bi = b;
+  *i_begin = begin;
+  *i_stop = stop;
+  return 1;
+}
 
 #endif

@@ -168,16 +168,8 @@ static void gemv_rows(const float *a, int32_t rs, int32_t cs, const float *b, in
   }
 }
 
-static inline int32_t limit(const int32_t *limits, int32_t bi, int32_t full) {
-  return limits && limits[bi] < full ? (limits[bi] > 0 ? limits[bi] : 0) : full;
-}
-
-static void zero_rows(float *c, int32_t row0, int32_t row1, int32_t col0, int32_t n) {
-  for (int32_t i = row0; i < row1; i++) __builtin_memset(c + i * n + col0, 0, (uint32_t)(n - col0) * 4);
-}
-
 static void run_matmul(int32_t *job, uint8_t *scratch) {
-  const int32_t m = job[J_M], n = job[J_N], k = job[J_K];
+  const int32_t m = job[J_M], n = job[J_N];
   const float *a = (const float *)job[J_A];
   const float *b = (const float *)job[J_B];
   float *c = (float *)job[J_C];
@@ -187,7 +179,6 @@ static void run_matmul(int32_t *job, uint8_t *scratch) {
   const int32_t *m_lim = (const int32_t *)job[J_M_LIMITS];
   const int32_t *n_lim = (const int32_t *)job[J_N_LIMITS];
   const int32_t *k_lim = (const int32_t *)job[J_K_LIMITS];
-  const int32_t rows_per_task = job[J_ROWS_PER_TASK], tasks_per_batch = job[J_TASKS_PER_BATCH];
   const int32_t num_tasks = job[J_NUM_TASKS];
 
   // Scratch of this thread: [tile MR*NR][A panel KC*MR][packed B KC*n_padded].
@@ -198,22 +189,10 @@ static void run_matmul(int32_t *job, uint8_t *scratch) {
   int32_t packed_b_offset = -1, packed_n = -1, packed_k = -1;
 
   for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
-    const int32_t bi = t / tasks_per_batch;
-    const int32_t i_begin = (t % tasks_per_batch) * rows_per_task;
-    const int32_t i_end = i_begin + rows_per_task < m ? i_begin + rows_per_task : m;
+    int32_t bi, i_begin, i_stop, nb, kb;
+    if (!matmul_task(job, t, m_lim, n_lim, k_lim, c, &bi, &i_begin, &i_stop, &nb, &kb)) continue;
     const float *ab = a + a_off[bi];
     float *cb = c + (int64_t)bi * m * n;
-    // Per-batch limits: only rows < mb and columns < nb are computed (the rest of C is zero), over
-    // the first kb terms of the inner dimension.
-    const int32_t mb = limit(m_lim, bi, m), nb = limit(n_lim, bi, n), kb = limit(k_lim, bi, k);
-    const int32_t i_stop = i_end < mb ? i_end : mb;
-    zero_rows(cb, i_stop > i_begin ? i_stop : i_begin, i_end, 0, n);
-    if (i_stop <= i_begin) continue;
-    if (nb < n) zero_rows(cb, i_begin, i_stop, nb, n);
-    if (kb == 0 || nb == 0) {
-      zero_rows(cb, i_begin, i_stop, 0, nb);
-      continue;
-    }
     if (n == 1) {
       gemv_rows(ab, ars, acs, b + b_off[bi], brs, kb, i_begin, i_stop, cb);
       continue;

@@ -52,10 +52,6 @@ enum { J_SEGMENTS = 14 };
 
 #define FMA(acc, x, y) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(x, y))
 
-static inline int32_t take_task(int32_t *job) {
-  return __atomic_fetch_add(&job[J_NEXT_TASK], 1, __ATOMIC_RELAXED);
-}
-
 // Cephes' expf in two steps: n = round(x / ln 2), then e^(x − n·ln 2) by its polynomial (for
 // |x − n·ln 2| <= ln 2 / 2); the caller scales by 2^n.
 static inline v128_t exp_round(v128_t x) {
