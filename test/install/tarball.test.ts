@@ -14,6 +14,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HEATMAP_MIME_TYPE, SVG_MIME_TYPE, TEXT_MIME_TYPE, figurePayloadProblems } from "d2l-ts-figure-contract";
 import { DENO_JUPYTER_PATH, HARNESS, type Notebook, codeCells, displaysOf, notebookFromSources, stdoutOf } from "../notebooks/execute-notebook";
+import { expectedMatMulIsa } from "../cpu-isa";
 import { REPO_ROOT, activatedEnv, createVenv, documentedCommands, runDocumented } from "./documented-commands";
 
 let course: string;
@@ -24,7 +25,7 @@ let onDeno: Notebook;
 
 const NOTEBOOK = notebookFromSources([
   'import * as d2l from "d2l-ts";\n' +
-    "console.log(JSON.stringify({ kernel: d2l.detectKernel(), fast: d2l.fastKernelsUnavailableReason(), argv1: globalThis.process?.argv[1] }));",
+    "console.log(JSON.stringify({ kernel: d2l.detectKernel(), fast: d2l.fastKernelsUnavailableReason(), matmul: d2l.fastMatMulIsa(), argv1: globalThis.process?.argv[1] }));",
   "// Section 11.3: masked softmax, valid lengths 2 and 3.\n" +
     "const weights = d2l.maskedSoftmax(d2l.tf.tensor3d([[[1, 2, 3, 4]], [[1, 2, 3, 4]]]), [2, 3]);\n" +
     "console.log(JSON.stringify(weights.arraySync()));",
@@ -81,10 +82,11 @@ describe("d2l-ts installed from its tarballs in a folder outside the repository"
   it("runs a notebook with that tslab and d2l-ts's fast kernels", () => {
     // Node resolves d2l-ts from the notebook's folder upwards: only the course folder's copy is
     // reachable (the repository is not above it).
-    const run = JSON.parse(stdoutOf(codeCells(executed)[0]!)) as { kernel: string; fast: string | null; argv1: string };
+    const run = JSON.parse(stdoutOf(codeCells(executed)[0]!)) as { kernel: string; fast: string | null; matmul: string; argv1: string };
     expect(run.kernel).toBe("tslab");
     expect(realpathSync(run.argv1).startsWith(realpathSync(course) + path.sep), run.argv1).toBe(true);
     expect(run.fast).toBeNull(); // the wasm kernels load from the tarball's generated/
+    expect(run.matmul).toBe(expectedMatMulIsa()); // and the native matmul, where this CPU allows
   });
 
   it("computes the masked softmax", () => {
@@ -105,8 +107,8 @@ describe("d2l-ts installed from its tarballs in a folder outside the repository"
 
   it("runs the same notebook in Deno's Jupyter kernel from the course folder, with the same figure", () => {
     // run_notebook.py --same-figures compared the figures with the tslab run (it fails otherwise).
-    const run = JSON.parse(stdoutOf(codeCells(onDeno)[0]!)) as { kernel: string; fast: string | null };
-    expect(run).toMatchObject({ kernel: "deno", fast: null });
+    const run = JSON.parse(stdoutOf(codeCells(onDeno)[0]!)) as { kernel: string; fast: string | null; matmul: string };
+    expect(run).toMatchObject({ kernel: "deno", fast: null, matmul: expectedMatMulIsa() });
     const weights = (nb: Notebook) => (JSON.parse(stdoutOf(codeCells(nb)[1]!)) as number[][][]).flat(2);
     weights(onDeno).forEach((w, i) => expect(w).toBeCloseTo(weights(executed)[i]!, 6));
     expect(displaysOf(codeCells(onDeno)[2]!)).toHaveLength(1);

@@ -6,23 +6,16 @@
  * fast-kernels-ops.test.ts, next to the WebAssembly matmul's.)
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { fastMatMulIsa, nativeMatMulUnavailableReason } from "../../kernel-lib/src/fast";
+import { expectedMatMulIsa } from "../cpu-isa";
 
 const ROOT = path.resolve(__dirname, "../..");
 const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
 
-function cpuFlags(): Set<string> {
-  const info = readFileSync("/proc/cpuinfo", "utf8");
-  const line = info.split("\n").find((l) => l.startsWith("flags")) ?? "";
-  return new Set(line.split(":")[1]?.trim().split(/\s+/) ?? []);
-}
-
 describe("native matmul", () => {
-  const flags = process.platform === "linux" && process.arch === "x64" ? cpuFlags() : new Set<string>();
-  const expected = flags.has("avx512f") ? "AVX-512" : flags.has("avx2") && flags.has("fma") ? "AVX2-FMA" : "WebAssembly SIMD128";
+  const expected = expectedMatMulIsa();
 
   it(`runs the matrix products on ${expected}, as this CPU allows`, () => {
     expect(fastMatMulIsa()).toBe(expected);
