@@ -6,7 +6,8 @@
 //              its default thread count
 //   torch_all  the same with torch.set_num_threads(<cores>)
 //   reference  d2l-ts on tfjs's own CPU kernels       (d2l.useFastKernels(false))
-//   fast       d2l-ts on its fast kernels (the default: WebAssembly SIMD + worker threads)
+//   fast       d2l-ts on its fast kernels (the default: WebAssembly SIMD + worker threads, matmuls
+//              in native code where the CPU allows)
 // then the single ops of bench/ops.json (one process per column), then the end-to-end execution
 // of notebooks (ours with tslab, the book's 11.2 and 11.3 with ipykernel). It prints medians after
 // a warm-up run, peak RSS and the ratios d2l-ts / torch at its best (the faster of the two torch
@@ -129,12 +130,23 @@ function measureOps(options, torchAvailable, cores) {
   });
 }
 
+/** What d2l-ts's fast matmul runs on here ("AVX-512", "AVX2-FMA" or "WebAssembly SIMD128"). */
+function fastMatMulIsa() {
+  try {
+    const script = "process.stdout.write(require(process.argv[1]).fastMatMulIsa())";
+    return execFileSync(process.execPath, ["-e", script, join(root, "kernel-lib")], { encoding: "utf8" });
+  } catch {
+    return "unknown";
+  }
+}
+
 function machine(torchInfo) {
   const cpu = cpus()[0]?.model ?? "unknown CPU";
   const debian = existsSync("/etc/debian_version") ? readFileSync("/etc/debian_version", "utf8").trim() : null;
   const tfjs = JSON.parse(readFileSync(join(root, "node_modules/@tensorflow/tfjs-core/package.json"), "utf8")).version;
   return {
     cpu,
+    matmul: fastMatMulIsa(),
     cores: availableParallelism(),
     memory_gb: Math.round(totalmem() / 2 ** 30),
     os: debian ? `Debian ${debian}` : process.platform,

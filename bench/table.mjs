@@ -38,7 +38,7 @@ export function formatMachine(m) {
   const libs = m.blas?.libraries?.join(", ") ?? "";
   return [
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GB, ${m.os}, load average at start ${m.load_average_at_start.join(" / ")}`,
-    `d2l-ts: Node ${m.node}, TensorFlow.js ${m.tfjs} (cpu backend)`,
+    `d2l-ts: Node ${m.node}, TensorFlow.js ${m.tfjs} (cpu backend), fast matmul on ${m.matmul ?? "WebAssembly SIMD128"}`,
     `torch: ${m.torch ?? "unavailable"} (Debian python3-torch, ${m.torch_threads} intra-op thread(s) by default; ` +
       `also timed with torch.set_num_threads(${m.cores})), BLAS: ${blas}${libs ? ` [${libs}]` : ""}`,
   ].join("\n");
