@@ -15,6 +15,8 @@ import {
 } from "../../kernel-lib/src/fast";
 import { fastMaskedSoftmaxKernels } from "../../kernel-lib/src/fast/softmax";
 import { nativeMatMul, setNativeMatMulEnabled } from "../../kernel-lib/src/fast/native";
+import { batchMatMul } from "../../kernel-lib/src/fast/matmul";
+import { withCall } from "../../kernel-lib/src/fast/runtime";
 import {
   getMaskedSoftmaxKernels,
   hostMaskedSoftmaxKernels,
@@ -236,6 +238,20 @@ describe("BatchMatMul", () => {
       tf.dispose([a, b, weights]);
     },
   );
+
+  it.each(engines)("%s: per-batch limits zero what they leave out, also with no terms (k limit 0) and fewer columns", (engine) => {
+    setNativeMatMulEnabled(engine === "native");
+    // Stale numbers in the heap block the result will reuse: every entry must still be written.
+    withCall((call) => (call.output("float32", 2 * 4 * 6).values as Float32Array).fill(777));
+    const c = withCall((call) => {
+      const a = new Float32Array(2 * 4 * 3).fill(1);
+      const b = new Float32Array(2 * 3 * 6).fill(1);
+      const op = { a, b, aShape: [2, 4, 3], bShape: [2, 3, 6], transposeA: false, transposeB: false };
+      return Array.from(batchMatMul(call, op, { n: Int32Array.of(2, 6), k: Int32Array.of(0, 3) }).values);
+    });
+    // Batch 0: no terms, so all 0; batch 1: every column over all 3 terms.
+    expect(c).toEqual([...new Array<number>(24).fill(0), ...new Array<number>(24).fill(3)]);
+  });
 
   it("refuses mismatched inner dimensions as tfjs does", () => {
     useFastKernels(true);

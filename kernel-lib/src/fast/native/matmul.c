@@ -29,13 +29,17 @@ typedef struct {
 
 static _Thread_local Scratch scratch;
 
-static int ensure_scratch(int32_t mr, int32_t nr, int32_t n) {
-  const size_t need = (size_t)KC * (size_t)((n + nr - 1) / nr) * (size_t)nr;
+// This thread's scratch for a product of `kc` <= KC terms per block and n columns: 0 when memory
+// is short (nothing is kept half-allocated).
+static int ensure_scratch(int32_t kc, int32_t nr, int32_t n) {
+  const size_t need = (size_t)kc * (size_t)((n + nr - 1) / nr) * (size_t)nr;
   if (scratch.panel_a == NULL) {
-    // The largest tiles of both instruction sets (AVX-512: 8 x 32).
-    scratch.panel_a = aligned_alloc(64, KC * 16 * sizeof(float));
-    scratch.tile = aligned_alloc(64, 16 * 32 * sizeof(float));
-    if (scratch.panel_a == NULL || scratch.tile == NULL) return 0;
+    // One block for the A panel (KC x 16) and the edge tile (16 x 32): the largest tiles of both
+    // instruction sets (AVX-512: 8 x 32).
+    float *block = aligned_alloc(64, (KC * 16 + 16 * 32) * sizeof(float));
+    if (block == NULL) return 0;
+    scratch.panel_a = block;
+    scratch.tile = block + KC * 16;
   }
   if (need > scratch.packed_b_floats) {
     free(scratch.packed_b);
@@ -43,7 +47,6 @@ static int ensure_scratch(int32_t mr, int32_t nr, int32_t n) {
     scratch.packed_b_floats = scratch.packed_b ? need : 0;
     if (scratch.packed_b == NULL) return 0;
   }
-  (void)mr;
   return 1;
 }
 
@@ -203,18 +206,19 @@ static const Isa *isa_of_cpu(void) {
 // OP_MATMUL on memory starting at `base`: this thread's share of the job's tasks.
 static int run_matmul(const Isa *isa, uint8_t *base, int32_t *job) {
   const int32_t m = job[J_M], n = job[J_N];
-  const float *a = (const float *)(base + job[J_A]);
-  const float *b = (const float *)(base + job[J_B]);
-  float *c = (float *)(base + job[J_C]);
+  const float *a = (const float *)(base + (uint32_t)job[J_A]);
+  const float *b = (const float *)(base + (uint32_t)job[J_B]);
+  float *c = (float *)(base + (uint32_t)job[J_C]);
   const int32_t ars = job[J_A_ROW], acs = job[J_A_COL], brs = job[J_B_ROW], bcs = job[J_B_COL];
-  const int32_t *a_off = (const int32_t *)(base + job[J_A_BATCH]);
-  const int32_t *b_off = (const int32_t *)(base + job[J_B_BATCH]);
-  const int32_t *m_lim = job[J_M_LIMITS] ? (const int32_t *)(base + job[J_M_LIMITS]) : NULL;
-  const int32_t *n_lim = job[J_N_LIMITS] ? (const int32_t *)(base + job[J_N_LIMITS]) : NULL;
-  const int32_t *k_lim = job[J_K_LIMITS] ? (const int32_t *)(base + job[J_K_LIMITS]) : NULL;
+  const int32_t *a_off = (const int32_t *)(base + (uint32_t)job[J_A_BATCH]);
+  const int32_t *b_off = (const int32_t *)(base + (uint32_t)job[J_B_BATCH]);
+  const int32_t *m_lim = job[J_M_LIMITS] ? (const int32_t *)(base + (uint32_t)job[J_M_LIMITS]) : NULL;
+  const int32_t *n_lim = job[J_N_LIMITS] ? (const int32_t *)(base + (uint32_t)job[J_N_LIMITS]) : NULL;
+  const int32_t *k_lim = job[J_K_LIMITS] ? (const int32_t *)(base + (uint32_t)job[J_K_LIMITS]) : NULL;
   const int32_t num_tasks = job[J_NUM_TASKS];
   const int32_t mr = isa->mr, nr = isa->nr;
-  if (!ensure_scratch(mr, nr, n)) return 0;
+  // B is packed KC terms at a time (fewer when k is smaller: an outer product needs little).
+  if (!ensure_scratch(job[J_K] < KC ? job[J_K] : KC, nr, n)) return 0;
   // Which B is packed: its element offset, the columns and the depth packed.
   int32_t packed_b_offset = -1, packed_n = -1, packed_k = -1;
 
@@ -281,7 +285,7 @@ static napi_value js_run(napi_env env, napi_callback_info info) {
   if (argc == 3 && cpu_isa && napi_get_typedarray_info(env, argv[0], &type, &length, &data, &buffer, &offset) == napi_ok &&
       data != NULL && napi_get_value_int32(env, argv[1], &job_at) == napi_ok) {
     uint8_t *base = (uint8_t *)data - offset;
-    int32_t *job = (int32_t *)(base + job_at);
+    int32_t *job = (int32_t *)(base + (uint32_t)job_at);
     if (job[J_OP] == OP_MATMUL) ok = run_matmul(cpu_isa, base, job);
   }
   napi_value out;

@@ -70,7 +70,8 @@ static inline int32_t matmul_task(const int32_t *job, int32_t t, const int32_t *
   if (stop <= begin) return 0;
   if (*nb < n) matmul_zero_rows(cb, begin, stop, *nb, n);
   if (*kb == 0 || *nb == 0) {
-    matmul_zero_rows(cb, begin, stop, 0, *nb);
+    // No terms: the computed columns [0, nb) are 0 too (rows of n, not of nb).
+    for (int32_t i = begin; i < stop; i++) __builtin_memset(cb + (int64_t)i * n, 0, (uint32_t)*nb * 4);
     return 0;
   }
   *bi = b;
