@@ -24,9 +24,14 @@ export function arrayDtype(values: Values): "float32" | "int32" | "bool" {
   return values instanceof Int32Array ? "int32" : "bool";
 }
 
-/** Byte offset of a float32 tensor's values in the kernels' memory (copied in when not there). */
-export function f32At(call: Call, backend: CpuBackend, t: TensorInfo): number {
+/** `rawValues` for a tensor that must have numeric data (throws otherwise). */
+export function numericValues(backend: CpuBackend, t: TensorInfo): Values {
   const values = rawValues(backend, t);
   if (values === null) throw new Error(`d2l-ts fast kernels: no numeric data for a ${t.dtype} tensor of shape [${t.shape}]`);
-  return call.f32(values);
+  return values;
+}
+
+/** Byte offset of a float32 tensor's values in the kernels' memory (copied in when not there). */
+export function f32At(call: Call, backend: CpuBackend, t: TensorInfo): number {
+  return call.f32(numericValues(backend, t));
 }

@@ -10,7 +10,7 @@
 import type { GradConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { tf } from "../tf";
 import { gruLayerHost, lastStep, type GruLayerKernel } from "../ops/recurrent";
-import { rawValues, type CpuBackend } from "./cpu-backend";
+import { numericValues, type CpuBackend } from "./cpu-backend";
 import { COLUMN_SUM_BLOCK, Job, Op } from "./job-layout";
 import { batchMatMul } from "./matmul";
 import type { Call, Values } from "./runtime";
@@ -20,12 +20,6 @@ export const GRU_LAYER_KERNEL = "D2lGruLayer";
 export const GRU_LAYER_GRAD_KERNEL = "D2lGruLayerGrad";
 
 const ROWS_PER_TASK = 16;
-
-function valuesOf(cpu: CpuBackend, t: TensorInfo): Values {
-  const values = rawValues(cpu, t);
-  if (values === null) throw new Error(`d2l-ts fast kernels: no numeric data for a ${t.dtype} tensor of shape [${t.shape}]`);
-  return values;
-}
 
 /** The sums of the columns of `rows × cols` floats at byte offset `at`: a new result of `call`. */
 function columnSums(call: Call, at: number, rows: number, cols: number): { values: Values } {
@@ -65,15 +59,15 @@ export const gruLayerKernel: KernelFunc = (args) => {
     const out = call.output("float32", steps * stride);
     const gates = call.output("float32", steps * 4 * stride);
     const outValues = out.values as Float32Array;
-    const whh = valuesOf(cpu, weightHh);
+    const whh = numericValues(cpu, weightHh);
     // Input projections of every step, without bias (the cell adds both biases).
     const gi = batchMatMul(call, {
-      a: valuesOf(cpu, x), b: valuesOf(cpu, weightIh), aShape: [steps * batch, inputs], bShape: [G, inputs], transposeA: false, transposeB: true,
+      a: numericValues(cpu, x), b: numericValues(cpu, weightIh), aShape: [steps * batch, inputs], bShape: [G, inputs], transposeA: false, transposeB: true,
     }).values;
     const giAt = call.f32(gi);
-    const bihAt = call.f32(valuesOf(cpu, biasIh));
-    const bhhAt = call.f32(valuesOf(cpu, biasHh));
-    let hPrev: Values = valuesOf(cpu, h0);
+    const bihAt = call.f32(numericValues(cpu, biasIh));
+    const bhhAt = call.f32(numericValues(cpu, biasHh));
+    let hPrev: Values = numericValues(cpu, h0);
     for (let t = 0; t < steps; t++) {
       const gh = batchMatMul(call, { a: hPrev, b: whh, aShape: [batch, hidden], bShape: [G, hidden], transposeA: false, transposeB: true }).values;
       const ghAt = call.f32(gh);
@@ -113,16 +107,16 @@ export const gruLayerGradKernel: KernelFunc = (args) => {
     const dGh = call.output("float32", rows * G);
     const dGiValues = dGi.values as Float32Array;
     const dGhValues = dGh.values as Float32Array;
-    const whh = valuesOf(cpu, weightHh);
-    const outValues = valuesOf(cpu, outputs) as Float32Array;
-    const h0Values = valuesOf(cpu, h0) as Float32Array;
+    const whh = numericValues(cpu, weightHh);
+    const outValues = numericValues(cpu, outputs) as Float32Array;
+    const h0Values = numericValues(cpu, h0) as Float32Array;
     // The states each step started from, (steps·batch, hidden): h0, then the outputs but the last.
     const prev = call.output("float32", rows * hidden);
     const prevValues = prev.values as Float32Array;
     prevValues.set(h0Values.subarray(0, stride), 0);
     prevValues.set(outValues.subarray(0, (steps - 1) * stride), stride);
-    const dyAt = call.f32(valuesOf(cpu, dy));
-    const gatesAt = call.f32(valuesOf(cpu, gates));
+    const dyAt = call.f32(numericValues(cpu, dy));
+    const gatesAt = call.f32(numericValues(cpu, gates));
     const dh0 = call.output("float32", stride);
     let dhDirect = 0; // byte offsets of the two parts of dh flowing into step t from step t + 1
     let dhViaWeights = 0;
@@ -148,9 +142,9 @@ export const gruLayerGradKernel: KernelFunc = (args) => {
         for (let k = 0; k < stride; k++) d[k] = a[k] + via[k];
       }
     }
-    const wih = valuesOf(cpu, weightIh);
+    const wih = numericValues(cpu, weightIh);
     const dx = batchMatMul(call, { a: dGiValues, b: wih, aShape: [rows, G], bShape: [G, inputs], transposeA: false, transposeB: false });
-    const dWih = batchMatMul(call, { a: dGiValues, b: valuesOf(cpu, x), aShape: [rows, G], bShape: [rows, inputs], transposeA: true, transposeB: false });
+    const dWih = batchMatMul(call, { a: dGiValues, b: numericValues(cpu, x), aShape: [rows, G], bShape: [rows, inputs], transposeA: true, transposeB: false });
     const dWhh = batchMatMul(call, { a: dGhValues, b: prevValues, aShape: [rows, G], bShape: [rows, hidden], transposeA: true, transposeB: false });
     // Bias gradients: the column sums of dG.
     const dbih = columnSums(call, dGi.at, rows, G);

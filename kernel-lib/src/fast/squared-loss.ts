@@ -7,25 +7,18 @@
 import type { GradConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { tf } from "../tf";
 import type { SquaredLossKernel } from "../ops/squared-loss";
-import { rawValues, type CpuBackend } from "./cpu-backend";
-import type { Values } from "./runtime";
+import { numericValues, type CpuBackend } from "./cpu-backend";
 import { withCall } from "./runtime";
 
 export const SQUARED_LOSS_KERNEL = "D2lSquaredLoss";
 export const SQUARED_LOSS_GRAD_KERNEL = "D2lSquaredLossGrad";
 
-function valuesOf(cpu: CpuBackend, t: TensorInfo): Values {
-  const values = rawValues(cpu, t);
-  if (values === null) throw new Error(`d2l-ts fast kernels: no numeric data for a ${t.dtype} tensor of shape [${t.shape}]`);
-  return values;
-}
-
 /** Inputs { yHat, y } (the same size) → the mean of ½(ŷ − y)², summed in double precision. */
 export const squaredLossKernel: KernelFunc = (args) => {
   const { yHat, y } = args.inputs as { yHat: TensorInfo; y: TensorInfo };
   const cpu = args.backend as CpuBackend;
-  const a = valuesOf(cpu, yHat);
-  const b = valuesOf(cpu, y);
+  const a = numericValues(cpu, yHat);
+  const b = numericValues(cpu, y);
   let sum = 0;
   for (let i = 0; i < a.length; i++) {
     const d = a[i] - b[i];
@@ -42,9 +35,9 @@ export const squaredLossKernel: KernelFunc = (args) => {
 export const squaredLossGradKernel: KernelFunc = (args) => {
   const { yHat, y, dy } = args.inputs as { yHat: TensorInfo; y: TensorInfo; dy: TensorInfo };
   const cpu = args.backend as CpuBackend;
-  const a = valuesOf(cpu, yHat);
-  const b = valuesOf(cpu, y);
-  const scale = valuesOf(cpu, dy)[0] / a.length;
+  const a = numericValues(cpu, yHat);
+  const b = numericValues(cpu, y);
+  const scale = numericValues(cpu, dy)[0] / a.length;
   return withCall((call) => {
     const g = call.array("float32", a.length);
     for (let i = 0; i < a.length; i++) g[i] = (a[i] - b[i]) * scale;
