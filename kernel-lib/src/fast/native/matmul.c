@@ -205,7 +205,7 @@ static const Isa *isa_of_cpu(void) {
 
 // OP_MATMUL on memory starting at `base`: this thread's share of the job's tasks.
 static int run_matmul(const Isa *isa, uint8_t *base, int32_t *job) {
-  const int32_t m = job[J_M], n = job[J_N];
+  const int32_t n = job[J_N];
   const float *a = (const float *)(base + (uint32_t)job[J_A]);
   const float *b = (const float *)(base + (uint32_t)job[J_B]);
   float *c = (float *)(base + (uint32_t)job[J_C]);
@@ -224,9 +224,9 @@ static int run_matmul(const Isa *isa, uint8_t *base, int32_t *job) {
 
   for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
     int32_t bi, i_begin, i_stop, nb, kb;
-    if (!matmul_task(job, t, m_lim, n_lim, k_lim, c, &bi, &i_begin, &i_stop, &nb, &kb)) continue;
+    float *cb;
+    if (!matmul_task(job, t, m_lim, n_lim, k_lim, c, &bi, &cb, &i_begin, &i_stop, &nb, &kb)) continue;
     const float *ab = a + a_off[bi];
-    float *cb = c + (int64_t)bi * m * n;
     if (n == 1) {
       gemv_rows(ab, ars, acs, b + b_off[bi], brs, kb, i_begin, i_stop, cb);
       continue;

@@ -43,19 +43,20 @@ static inline int32_t take_task(int32_t *job) {
 // of `rows_per_task` rows of batch t / tasks_per_batch. Under the per-batch limits (int32 tables,
 // or null) only rows < m_lim[b] and columns < n_lim[b] are computed, over the first k_lim[b]
 // terms; this zeroes the rest of the block's rows of C (`c` is batch 0's C) and says what is left:
-// returns 0 when nothing is, else sets the batch, the rows [*i_begin, *i_stop) and the columns
-// *nb and depth *kb to compute.
+// returns 0 when nothing is, else sets the batch and its C, the rows [*i_begin, *i_stop) and the
+// columns *nb and depth *kb to compute.
 static inline int32_t matmul_task_limit(const int32_t *limits, int32_t bi, int32_t full) {
   return limits && limits[bi] < full ? (limits[bi] > 0 ? limits[bi] : 0) : full;
 }
 
-static inline void matmul_zero_rows(float *c, int32_t row0, int32_t row1, int32_t col0, int32_t n) {
-  for (int32_t i = row0; i < row1; i++) __builtin_memset(c + (int64_t)i * n + col0, 0, (uint32_t)(n - col0) * 4);
+// Zeroes columns [col0, col1) of rows [row0, row1) of C, whose rows are n floats long.
+static inline void matmul_zero_rows(float *c, int32_t row0, int32_t row1, int32_t col0, int32_t col1, int32_t n) {
+  for (int32_t i = row0; i < row1; i++) __builtin_memset(c + (int64_t)i * n + col0, 0, (uint32_t)(col1 - col0) * 4);
 }
 
 static inline int32_t matmul_task(const int32_t *job, int32_t t, const int32_t *m_lim, const int32_t *n_lim,
-                                  const int32_t *k_lim, float *c, int32_t *bi, int32_t *i_begin, int32_t *i_stop,
-                                  int32_t *nb, int32_t *kb) {
+                                  const int32_t *k_lim, float *c, int32_t *bi, float **c_batch, int32_t *i_begin,
+                                  int32_t *i_stop, int32_t *nb, int32_t *kb) {
   const int32_t m = job[J_M], n = job[J_N], k = job[J_K];
   const int32_t rows_per_task = job[J_ROWS_PER_TASK], tasks_per_batch = job[J_TASKS_PER_BATCH];
   const int32_t b = t / tasks_per_batch;
@@ -66,15 +67,15 @@ static inline int32_t matmul_task(const int32_t *job, int32_t t, const int32_t *
   const int32_t stop = end < mb ? end : mb;
   *nb = matmul_task_limit(n_lim, b, n);
   *kb = matmul_task_limit(k_lim, b, k);
-  matmul_zero_rows(cb, stop > begin ? stop : begin, end, 0, n);
+  matmul_zero_rows(cb, stop > begin ? stop : begin, end, 0, n, n);
   if (stop <= begin) return 0;
-  if (*nb < n) matmul_zero_rows(cb, begin, stop, *nb, n);
+  if (*nb < n) matmul_zero_rows(cb, begin, stop, *nb, n, n);
   if (*kb == 0 || *nb == 0) {
-    // No terms: the computed columns [0, nb) are 0 too (rows of n, not of nb).
-    for (int32_t i = begin; i < stop; i++) __builtin_memset(cb + (int64_t)i * n, 0, (uint32_t)*nb * 4);
+    matmul_zero_rows(cb, begin, stop, 0, *nb, n); // no terms: the computed columns are 0 too
     return 0;
   }
   *bi = b;
+  *c_batch = cb;
   *i_begin = begin;
   *i_stop = stop;
   return 1;

@@ -169,7 +169,7 @@ static void gemv_rows(const float *a, int32_t rs, int32_t cs, const float *b, in
 }
 
 static void run_matmul(int32_t *job, uint8_t *scratch) {
-  const int32_t m = job[J_M], n = job[J_N];
+  const int32_t n = job[J_N];
   const float *a = (const float *)job[J_A];
   const float *b = (const float *)job[J_B];
   float *c = (float *)job[J_C];
@@ -190,9 +190,9 @@ static void run_matmul(int32_t *job, uint8_t *scratch) {
 
   for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
     int32_t bi, i_begin, i_stop, nb, kb;
-    if (!matmul_task(job, t, m_lim, n_lim, k_lim, c, &bi, &i_begin, &i_stop, &nb, &kb)) continue;
+    float *cb;
+    if (!matmul_task(job, t, m_lim, n_lim, k_lim, c, &bi, &cb, &i_begin, &i_stop, &nb, &kb)) continue;
     const float *ab = a + a_off[bi];
-    float *cb = c + (int64_t)bi * m * n;
     if (n == 1) {
       gemv_rows(ab, ars, acs, b + b_off[bi], brs, kb, i_begin, i_stop, cb);
       continue;
