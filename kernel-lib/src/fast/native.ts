@@ -7,13 +7,7 @@
 import { join } from "node:path";
 
 /** Where the build puts the module, relative to this file in src/fast/ and in dist/fast/ alike. */
-export const NATIVE_PATH = join(
-  __dirname,
-  "..",
-  "..",
-  "generated",
-  `fast-matmul-${typeof process !== "undefined" ? `${process.platform}-${process.arch}` : "unknown"}.node`,
-);
+export const NATIVE_PATH = join(__dirname, "..", "..", "generated", `fast-matmul-${process.platform}-${process.arch}.node`);
 
 export interface NativeMatMul {
   /** The module's file (the worker threads load it too). */
@@ -24,12 +18,12 @@ export interface NativeMatMul {
    * This thread's share of the OP_MATMUL job at byte offset `job` of the memory `view` is a view
    * of (its start is the base of the job's offsets); false if the job could not run.
    */
-  run(view: Uint8Array, job: number, threadId: number): boolean;
+  readonly run: (view: Uint8Array, job: number) => boolean;
 }
 
 interface NativeModule {
   isa(): string | null;
-  run(view: Uint8Array, job: number, threadId: number): boolean;
+  run(view: Uint8Array, job: number): boolean;
 }
 
 let loaded: NativeMatMul | null | undefined;
@@ -39,7 +33,7 @@ let reason = "";
 export function nativeMatMul(): NativeMatMul | null {
   if (loaded !== undefined) return loaded;
   loaded = null;
-  if (typeof process !== "undefined" && process.env?.D2L_NATIVE === "0") {
+  if (process.env.D2L_NATIVE === "0") {
     reason = "turned off by D2L_NATIVE=0";
     return loaded;
   }
@@ -56,7 +50,7 @@ export function nativeMatMul(): NativeMatMul | null {
     reason = "this CPU has neither AVX2 with FMA nor AVX-512";
     return loaded;
   }
-  loaded = { path: NATIVE_PATH, isa, run: (view, job, threadId) => module.run(view, job, threadId) };
+  loaded = { path: NATIVE_PATH, isa, run: module.run };
   return loaded;
 }
 

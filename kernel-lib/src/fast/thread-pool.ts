@@ -38,7 +38,7 @@ for (;;) {
   if (job < 0) break;
   try {
     if (Atomics.load(ctrl, ${NATIVE}) === 1) {
-      if (!native.run(view, job, threadId)) Atomics.store(ctrl, ${FAILED}, 1);
+      if (!native.run(view, job)) Atomics.store(ctrl, ${FAILED}, 1);
     } else {
       run(job, threadId);
     }
@@ -120,7 +120,7 @@ export class ThreadPool {
   runHere(job: number, native: boolean): void {
     if (!native) {
       this.wasm.run(job, 0);
-    } else if (!this.native?.run(this.base, job, 0)) {
+    } else if (!this.native?.run(this.base, job)) {
       throw new Error("d2l-ts fast kernels: the native matmul could not run its job (no memory for its scratch?)");
     }
   }

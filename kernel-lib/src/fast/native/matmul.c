@@ -2,13 +2,13 @@
 // scripts/build-native.mjs with Debian's clang), for x86-64 CPUs with AVX2 and FMA or AVX-512.
 //
 // WebAssembly's SIMD128 has 4-lane vectors and no fused multiply-add; on the CPUs this project
-// runs on, native AVX2 or AVX-512 code does 2.5-5x more multiply-adds per cycle
-// (bench/native-gemm-probe.c), and matrix products are most of a training step. This module runs
+// runs on, native AVX2 or AVX-512 code does 3-4x more multiply-adds per cycle in tf.matMul
+// (docs/benchmarks.md), and matrix products are most of a training step. This module runs
 // OP_MATMUL jobs exactly as the WebAssembly kernel does (wasm/kernels.c: same job fields, strides,
 // batch offsets, per-batch limits, tasks taken from the job's atomic counter, the inner dimension
 // summed in the same order of blocks), on the same shared memory: each thread of the pool calls
-// `run(memoryView, job, threadId)` with a view of the WebAssembly memory, whose start is the base
-// of the job's byte offsets. Scratch (packed panels) is per thread, on the native heap.
+// `run(memoryView, job)` with a view of the WebAssembly memory, whose start is the base of the
+// job's byte offsets. Scratch (packed panels) is per thread, on the native heap.
 #include <node_api.h>
 #include <immintrin.h>
 #include <stdint.h>
@@ -24,7 +24,7 @@ typedef struct {
   float *panel_a;  // KC x MR
   float *packed_b; // KC x n rounded up to NR
   size_t packed_b_floats;
-  float *tile;     // MR x NR, for edge tiles
+  float *tile;     // 16 x 32 (any MR x NR), for edge tiles
 } Scratch;
 
 static _Thread_local Scratch scratch;
@@ -259,7 +259,7 @@ static int run_matmul(const Isa *isa, uint8_t *base, int32_t *job) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Node-API: `isa()` → the instruction set's name or null; `run(view, job, threadId)` → true, or
+// Node-API: `isa()` → the instruction set's name or null; `run(view, job)` → true, or
 // false when the job is not a matmul or scratch could not be allocated (the caller then fails).
 
 static const Isa *cpu_isa;
@@ -273,8 +273,8 @@ static napi_value js_isa(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_run(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 2;
+  napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int ok = 0;
   napi_typedarray_type type;
@@ -282,7 +282,7 @@ static napi_value js_run(napi_env env, napi_callback_info info) {
   void *data = NULL;
   napi_value buffer;
   int32_t job_at = 0;
-  if (argc == 3 && cpu_isa && napi_get_typedarray_info(env, argv[0], &type, &length, &data, &buffer, &offset) == napi_ok &&
+  if (argc == 2 && cpu_isa && napi_get_typedarray_info(env, argv[0], &type, &length, &data, &buffer, &offset) == napi_ok &&
       data != NULL && napi_get_value_int32(env, argv[1], &job_at) == napi_ok) {
     uint8_t *base = (uint8_t *)data - offset;
     int32_t *job = (int32_t *)(base + (uint32_t)job_at);
