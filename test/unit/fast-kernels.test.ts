@@ -253,6 +253,29 @@ describe("BatchMatMul", () => {
     expect(c).toEqual([...new Array<number>(24).fill(0), ...new Array<number>(24).fill(3)]);
   });
 
+  it.each(engines)("%s: per-batch limits that cut through blocks of columns (few rows: the product is split by columns)", (engine) => {
+    setNativeMatMulEnabled(engine === "native");
+    const [batch, m, k, n] = [3, 40, 50, 100];
+    const limits = { m: Int32Array.of(40, 17, 0), n: Int32Array.of(45, 100, 70), k: Int32Array.of(50, 0, 30) };
+    withCall((call) => (call.output("float32", batch * m * n).values as Float32Array).fill(777));
+    const a = Float32Array.from({ length: batch * m * k }, (_, i) => ((i * 37) % 17) / 8 - 1);
+    const b = Float32Array.from({ length: batch * k * n }, (_, i) => ((i * 11) % 13) / 6 - 1);
+    const c = withCall((call) =>
+      Array.from(batchMatMul(call, { a, b, aShape: [batch, m, k], bShape: [batch, k, n], transposeA: false, transposeB: false }, limits).values),
+    );
+    const expected: number[] = [];
+    for (let bi = 0; bi < batch; bi++) {
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let sum = 0;
+          if (i < limits.m[bi] && j < limits.n[bi]) for (let p = 0; p < limits.k[bi]; p++) sum += a[(bi * m + i) * k + p] * b[(bi * k + p) * n + j];
+          expected.push(sum);
+        }
+      }
+    }
+    expectClose(c, expected, "limited product", 1e-5, 1e-5);
+  });
+
   it("refuses mismatched inner dimensions as tfjs does", () => {
     useFastKernels(true);
     expect(() => tf.matMul(tf.ones([2, 3]), tf.ones([4, 2]))).toThrow(/inner shapes \(3\) and \(4\)/);

@@ -27,6 +27,7 @@ export const Job = {
   mLimits: 22,
   nLimits: 23,
   kLimits: 24,
+  colsPerTask: 25,
   // row-wise kernels
   rows: 8,
   cols: 9,

@@ -8,9 +8,31 @@ import { tf } from "../tf";
 import { Job, KC, MR, NR, Op } from "./job-layout";
 import { withCall, type Call, type Values } from "./runtime";
 import { rawValues, type CpuBackend } from "./cpu-backend";
+import { activeNativeMatMul } from "./native";
 
 /** Rows of C per task: a multiple of MR, small enough to balance two threads on one matrix. */
 const ROWS_PER_TASK = 64;
+
+/** Tasks per thread a product should have, so that a thread that wakes late still gets a share. */
+const TASKS_PER_THREAD = 4;
+
+/**
+ * The task split of a product: blocks of 64 rows, or, for the native kernel when that gives too
+ * few tasks (e.g. the (128, 256)·(256, 768) products of an 11.4 training step, which are 2 row
+ * blocks), full-height blocks of columns. The native kernel reads A in place, so column blocks
+ * cost no copies of A, and each block of B is packed once, by the thread that computes it.
+ */
+function taskSplit(batch: number, m: number, n: number, threads: number): { rowsPerTask: number; colsPerTask: number; tasksPerBatch: number } {
+  const rowTasks = Math.ceil(m / ROWS_PER_TASK);
+  const wanted = TASKS_PER_THREAD * threads;
+  if (threads > 1 && batch * rowTasks < wanted && activeNativeMatMul() !== null) {
+    const colTasks = Math.ceil(wanted / batch);
+    // Multiples of 32 columns: whole register tiles of either instruction set (16 or 32 wide).
+    const colsPerTask = Math.max(32, Math.ceil(n / colTasks / 32) * 32);
+    if (colsPerTask < n) return { rowsPerTask: m, colsPerTask, tasksPerBatch: Math.ceil(n / colsPerTask) };
+  }
+  return { rowsPerTask: ROWS_PER_TASK, colsPerTask: 0, tasksPerBatch: rowTasks };
+}
 
 /** Element offsets of each output batch into a batched operand of the given outer dims. */
 function batchOffsets(outOuter: number[], operandOuter: number[], matrixSize: number): Int32Array {
@@ -93,7 +115,7 @@ export function batchMatMul(call: Call, op: MatMulOperands, limits: MatMulLimits
   call.heap.view("int32", aOffAt, batch).set(batchOffsets(outOuter, aOuter, m * k));
   call.heap.view("int32", bOffAt, batch).set(batchOffsets(outOuter, bOuter, k * n));
 
-  const tasksPerBatch = Math.ceil(m / ROWS_PER_TASK);
+  const { rowsPerTask, colsPerTask, tasksPerBatch } = taskSplit(batch, m, n, rt.pool.threads);
   const job = rt.newJob(Op.matmul, batch * tasksPerBatch);
   job[Job.scratch] = scratchAt;
   job[Job.scratchBytes] = scratchBytes;
@@ -110,7 +132,8 @@ export function batchMatMul(call: Call, op: MatMulOperands, limits: MatMulLimits
   job[Job.bColStride] = transposeB ? k : 1;
   job[Job.aBatchOffsets] = aOffAt;
   job[Job.bBatchOffsets] = bOffAt;
-  job[Job.rowsPerTask] = ROWS_PER_TASK;
+  job[Job.rowsPerTask] = rowsPerTask;
+  job[Job.colsPerTask] = colsPerTask;
   job[Job.tasksPerBatch] = tasksPerBatch;
   job[Job.mLimits] = limits.m ? call.i32(limits.m) : 0;
   job[Job.nLimits] = limits.n ? call.i32(limits.n) : 0;

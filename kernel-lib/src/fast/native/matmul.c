@@ -21,25 +21,21 @@
 #define KC 256
 
 typedef struct {
-  float *panel_a;  // KC x MR
-  float *packed_b; // KC x n rounded up to NR
+  float *packed_b; // KC x (columns of the task rounded up to NR)
   size_t packed_b_floats;
   float *tile;     // 16 x 32 (any MR x NR), for edge tiles
 } Scratch;
 
 static _Thread_local Scratch scratch;
 
-// This thread's scratch for a product of `kc` <= KC terms per block and n columns: 0 when memory
-// is short (nothing is kept half-allocated).
-static int ensure_scratch(int32_t kc, int32_t nr, int32_t n) {
-  const size_t need = (size_t)kc * (size_t)((n + nr - 1) / nr) * (size_t)nr;
-  if (scratch.panel_a == NULL) {
-    // One block for the A panel (KC x 16) and the edge tile (16 x 32): the largest tiles of both
-    // instruction sets (AVX-512: 8 x 32).
-    float *block = aligned_alloc(64, (KC * 16 + 16 * 32) * sizeof(float));
-    if (block == NULL) return 0;
-    scratch.panel_a = block;
-    scratch.tile = block + KC * 16;
+// This thread's scratch for a product of `kc` <= KC terms per block and `cols` columns per task:
+// 0 when memory is short (nothing is kept half-allocated).
+static int ensure_scratch(int32_t kc, int32_t nr, int32_t cols) {
+  const size_t need = (size_t)kc * (size_t)((cols + nr - 1) / nr) * (size_t)nr;
+  if (scratch.tile == NULL) {
+    // The largest edge tile of both instruction sets (AVX-512: 8 x 32, AVX2: 6 x 16).
+    scratch.tile = aligned_alloc(64, 16 * 32 * sizeof(float));
+    if (scratch.tile == NULL) return 0;
   }
   if (need > scratch.packed_b_floats) {
     free(scratch.packed_b);
@@ -50,24 +46,27 @@ static int ensure_scratch(int32_t kc, int32_t nr, int32_t n) {
   return 1;
 }
 
-// Copies `rows` (<= mr) rows of A (all kc terms) into panel[kc][mr], zero-padding missing rows.
-static void pack_a(const float *a, int32_t rs, int32_t cs, int32_t rows, int32_t kc, int32_t mr, float *panel) {
-  for (int32_t p = 0; p < kc; p++) {
-    for (int32_t r = 0; r < mr; r++) panel[r] = r < rows ? a[(size_t)r * rs + (size_t)p * cs] : 0.0f;
-    panel += mr;
-  }
-}
-
-// Copies B (kc by n) into panels [n / nr][kc][nr], zero-padding the last panel.
+// Copies B (kc by n) into panels [n / nr][kc][nr], zero-padding the last panel. B's rows or its
+// columns are contiguous (row-major B, or a transposed one such as a weight W used as Wᵀ): the
+// copy reads along whichever is.
 static void pack_b(const float *b, int32_t rs, int32_t cs, int32_t kc, int32_t n, int32_t nr, float *packed) {
   for (int32_t j0 = 0; j0 < n; j0 += nr) {
     const int32_t cols = n - j0 < nr ? n - j0 : nr;
     const float *src = b + (size_t)j0 * cs;
-    if (cols == nr && cs == 1) {
-      for (int32_t p = 0; p < kc; p++) memcpy(packed + (size_t)p * nr, src + (size_t)p * rs, (size_t)nr * sizeof(float));
+    if (cs == 1) {
+      for (int32_t p = 0; p < kc; p++) {
+        memcpy(packed + (size_t)p * nr, src + (size_t)p * rs, (size_t)cols * sizeof(float));
+        for (int32_t c = cols; c < nr; c++) packed[(size_t)p * nr + c] = 0.0f;
+      }
     } else {
-      for (int32_t p = 0; p < kc; p++)
-        for (int32_t c = 0; c < nr; c++) packed[(size_t)p * nr + c] = c < cols ? src[(size_t)p * rs + (size_t)c * cs] : 0.0f;
+      for (int32_t c = 0; c < nr; c++) {
+        if (c < cols) {
+          const float *col = src + (size_t)c * cs;
+          for (int32_t p = 0; p < kc; p++) packed[(size_t)p * nr + c] = col[(size_t)p * rs];
+        } else {
+          for (int32_t p = 0; p < kc; p++) packed[(size_t)p * nr + c] = 0.0f;
+        }
+      }
     }
     packed += (size_t)kc * nr;
   }
@@ -111,23 +110,23 @@ static void gemv_rows(const float *a, int32_t rs, int32_t cs, const float *b, in
 }
 
 // Products too small for a register tile to pay off (e.g. one query against nine keys, in each
-// of 128 batches): rows i0..i1 of C (columns 0..nb) straight from the operands, no packing.
+// of 128 batches): rows i0..i1 and columns j0..j1 of C straight from the operands, no packing.
 static void small_product(const float *a, int32_t ars, int32_t acs, const float *b, int32_t brs, int32_t bcs,
-                          int32_t k, int32_t i0, int32_t i1, int32_t nb, float *c, int32_t ldc) {
+                          int32_t k, int32_t i0, int32_t i1, int32_t j0, int32_t j1, float *c, int32_t ldc) {
   for (int32_t i = i0; i < i1; i++) {
     const float *row = a + (size_t)i * ars;
     float *out = c + (size_t)i * ldc;
     if (acs == 1 && brs == 1) {
-      for (int32_t j = 0; j < nb; j++) out[j] = dot(row, b + (size_t)j * bcs, k);
+      for (int32_t j = j0; j < j1; j++) out[j] = dot(row, b + (size_t)j * bcs, k);
     } else if (bcs == 1) {
-      for (int32_t j = 0; j < nb; j++) out[j] = 0.0f;
+      for (int32_t j = j0; j < j1; j++) out[j] = 0.0f;
       for (int32_t p = 0; p < k; p++) {
         const float ap = row[(size_t)p * acs];
         const float *brow = b + (size_t)p * brs;
-        for (int32_t j = 0; j < nb; j++) out[j] += ap * brow[j];
+        for (int32_t j = j0; j < j1; j++) out[j] += ap * brow[j];
       }
     } else {
-      for (int32_t j = 0; j < nb; j++) {
+      for (int32_t j = j0; j < j1; j++) {
         float sum = 0.0f;
         for (int32_t p = 0; p < k; p++) sum += row[(size_t)p * acs] * b[(size_t)p * brs + (size_t)j * bcs];
         out[j] = sum;
@@ -139,12 +138,14 @@ static void small_product(const float *a, int32_t ars, int32_t acs, const float 
 // Below this many multiply-adds per task a product runs as `small_product`.
 #define SMALL_PRODUCT 32768
 
-// One instruction set's micro-kernel: an MR x (2 vectors) tile of C from packed panels; edge
-// tiles go through `tile`. With `accumulate` the sums continue from C (a later block of k).
+// One instruction set's micro-kernel: an MR x (2 vectors) tile of C from A read in place (rows
+// `ars` apart, terms `acs` apart: any layout, no packing) and a packed panel of B; edge tiles go
+// through `tile` (rows past `rows` repeat the first one and are not stored). With `accumulate`
+// the sums continue from C (a later block of k).
 #define DEFINE_MICRO_KERNEL(NAME, TARGET, VEC, VW, MR, LOAD, STORE, SPLAT, FMADD, ZERO)                   \
-  __attribute__((target(TARGET))) static void NAME(int32_t k, const float *pa, const float *pb, float *c, \
-                                                   int32_t ldc, int32_t rows, int32_t cols, float *tile,  \
-                                                   int32_t accumulate) {                                 \
+  __attribute__((target(TARGET))) static void NAME(int32_t k, const float *a, int32_t ars, int32_t acs,   \
+                                                   const float *pb, float *c, int32_t ldc, int32_t rows,  \
+                                                   int32_t cols, float *tile, int32_t accumulate) {       \
     enum { NR = 2 * VW };                                                                                \
     const int32_t full = rows == MR && cols == NR;                                                       \
     float *dst = full ? c : tile;                                                                        \
@@ -153,19 +154,22 @@ static void small_product(const float *a, int32_t ars, int32_t acs, const float 
       for (int32_t r = 0; r < MR; r++)                                                                   \
         for (int32_t j = 0; j < NR; j++) tile[r * NR + j] = r < rows && j < cols ? c[(size_t)r * ldc + j] : 0.0f; \
     }                                                                                                    \
+    const float *ar[MR];                                                                                 \
+    for (int32_t r = 0; r < MR; r++) ar[r] = a + (size_t)(r < rows ? r : 0) * (size_t)ars;               \
     VEC c0[MR], c1[MR];                                                                                  \
     for (int32_t r = 0; r < MR; r++) {                                                                   \
       c0[r] = accumulate ? LOAD(dst + (size_t)r * ld) : ZERO();                                          \
       c1[r] = accumulate ? LOAD(dst + (size_t)r * ld + VW) : ZERO();                                     \
     }                                                                                                    \
+    size_t at = 0;                                                                                       \
     for (int32_t p = 0; p < k; p++) {                                                                    \
       const VEC b0 = LOAD(pb), b1 = LOAD(pb + VW);                                                       \
       for (int32_t r = 0; r < MR; r++) {                                                                 \
-        const VEC s = SPLAT(pa[r]);                                                                      \
+        const VEC s = SPLAT(ar[r][at]);                                                                  \
         c0[r] = FMADD(s, b0, c0[r]);                                                                     \
         c1[r] = FMADD(s, b1, c1[r]);                                                                     \
       }                                                                                                  \
-      pa += MR;                                                                                          \
+      at += (size_t)acs;                                                                                 \
       pb += NR;                                                                                          \
     }                                                                                                    \
     for (int32_t r = 0; r < MR; r++) {                                                                   \
@@ -183,8 +187,8 @@ DEFINE_MICRO_KERNEL(micro_avx2, "avx2,fma", __m256, 8, 6, _mm256_loadu_ps, _mm25
 DEFINE_MICRO_KERNEL(micro_avx512, "avx512f", __m512, 16, 8, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_set1_ps,
                     _mm512_fmadd_ps, _mm512_setzero_ps)
 
-typedef void (*MicroKernel)(int32_t, const float *, const float *, float *, int32_t, int32_t, int32_t, float *,
-                            int32_t);
+typedef void (*MicroKernel)(int32_t, const float *, int32_t, int32_t, const float *, float *, int32_t, int32_t,
+                            int32_t, float *, int32_t);
 
 typedef struct {
   const char *name;
@@ -217,39 +221,42 @@ static int run_matmul(const Isa *isa, uint8_t *base, int32_t *job) {
   const int32_t *k_lim = job[J_K_LIMITS] ? (const int32_t *)(base + (uint32_t)job[J_K_LIMITS]) : NULL;
   const int32_t num_tasks = job[J_NUM_TASKS];
   const int32_t mr = isa->mr, nr = isa->nr;
+  const int32_t task_cols = job[J_COLS_PER_TASK] > 0 && job[J_COLS_PER_TASK] < n ? job[J_COLS_PER_TASK] : n;
   // B is packed KC terms at a time (fewer when k is smaller: an outer product needs little).
-  if (!ensure_scratch(job[J_K] < KC ? job[J_K] : KC, nr, n)) return 0;
-  // Which B is packed: its element offset, the columns and the depth packed.
-  int32_t packed_b_offset = -1, packed_n = -1, packed_k = -1;
+  if (!ensure_scratch(job[J_K] < KC ? job[J_K] : KC, nr, task_cols)) return 0;
+  // Which B is packed: its element offset, its first column, the columns and the depth packed.
+  int32_t packed_b_offset = -1, packed_j = -1, packed_n = -1, packed_k = -1;
 
   for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
-    int32_t bi, i_begin, i_stop, nb, kb;
+    int32_t bi, i_begin, i_stop, j_begin, j_stop, kb;
     float *cb;
-    if (!matmul_task(job, t, m_lim, n_lim, k_lim, c, &bi, &cb, &i_begin, &i_stop, &nb, &kb)) continue;
+    if (!matmul_task(job, t, m_lim, n_lim, k_lim, c, &bi, &cb, &i_begin, &i_stop, &j_begin, &j_stop, &kb)) continue;
     const float *ab = a + a_off[bi];
     if (n == 1) {
       gemv_rows(ab, ars, acs, b + b_off[bi], brs, kb, i_begin, i_stop, cb);
       continue;
     }
+    const int32_t nb = j_stop - j_begin;
     if ((int64_t)(i_stop - i_begin) * nb * kb < SMALL_PRODUCT) {
-      small_product(ab, ars, acs, b + b_off[bi], brs, bcs, kb, i_begin, i_stop, nb, cb, n);
+      small_product(ab, ars, acs, b + b_off[bi], brs, bcs, kb, i_begin, i_stop, j_begin, j_stop, cb, n);
       continue;
     }
     for (int32_t k0 = 0; k0 < kb; k0 += KC) {
       const int32_t kc = kb - k0 < KC ? kb - k0 : KC;
-      if (packed_b_offset != b_off[bi] || packed_n != nb || packed_k != k0 + kc) {
-        pack_b(b + b_off[bi] + (size_t)k0 * brs, brs, bcs, kc, nb, nr, scratch.packed_b);
+      if (packed_b_offset != b_off[bi] || packed_j != j_begin || packed_n != nb || packed_k != k0 + kc) {
+        pack_b(b + b_off[bi] + (size_t)k0 * brs + (size_t)j_begin * bcs, brs, bcs, kc, nb, nr, scratch.packed_b);
         packed_b_offset = b_off[bi];
+        packed_j = j_begin;
         packed_n = nb;
         packed_k = k0 + kc;
       }
       for (int32_t i0 = i_begin; i0 < i_stop; i0 += mr) {
         const int32_t rows = i_stop - i0 < mr ? i_stop - i0 : mr;
-        pack_a(ab + (size_t)i0 * ars + (size_t)k0 * acs, ars, acs, rows, kc, mr, scratch.panel_a);
+        const float *a_block = ab + (size_t)i0 * ars + (size_t)k0 * acs;
         const float *pb = scratch.packed_b;
-        for (int32_t j0 = 0; j0 < nb; j0 += nr) {
-          const int32_t cols = nb - j0 < nr ? nb - j0 : nr;
-          isa->kernel(kc, scratch.panel_a, pb, cb + (size_t)i0 * n + j0, n, rows, cols, scratch.tile, k0 > 0);
+        for (int32_t j0 = j_begin; j0 < j_stop; j0 += nr) {
+          const int32_t cols = j_stop - j0 < nr ? j_stop - j0 : nr;
+          isa->kernel(kc, a_block, ars, acs, pb, cb + (size_t)i0 * n + j0, n, rows, cols, scratch.tile, k0 > 0);
           pb += (size_t)kc * nr;
         }
       }

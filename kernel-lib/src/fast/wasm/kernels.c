@@ -185,24 +185,26 @@ static void run_matmul(int32_t *job, uint8_t *scratch) {
   float *tile = (float *)scratch;
   float *panel_a = tile + MR * NR;
   float *packed_b = panel_a + KC * MR;
-  // Which B is in packed_b: its element offset and the columns and depth packed.
-  int32_t packed_b_offset = -1, packed_n = -1, packed_k = -1;
+  // Which B is in packed_b: its element offset, its first column, the columns and depth packed.
+  int32_t packed_b_offset = -1, packed_j = -1, packed_n = -1, packed_k = -1;
 
   for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
-    int32_t bi, i_begin, i_stop, nb, kb;
+    int32_t bi, i_begin, i_stop, j_begin, j_stop, kb;
     float *cb;
-    if (!matmul_task(job, t, m_lim, n_lim, k_lim, c, &bi, &cb, &i_begin, &i_stop, &nb, &kb)) continue;
+    if (!matmul_task(job, t, m_lim, n_lim, k_lim, c, &bi, &cb, &i_begin, &i_stop, &j_begin, &j_stop, &kb)) continue;
     const float *ab = a + a_off[bi];
     if (n == 1) {
       gemv_rows(ab, ars, acs, b + b_off[bi], brs, kb, i_begin, i_stop, cb);
       continue;
     }
+    const int32_t nb = j_stop - j_begin;
     // Blocks of KC of the inner dimension, so that the packed B stays in the cache.
     for (int32_t k0 = 0; k0 < kb; k0 += KC) {
       const int32_t kc = kb - k0 < KC ? kb - k0 : KC;
-      if (packed_b_offset != b_off[bi] || packed_n != nb || packed_k != k0 + kc) {
-        pack_b(b + b_off[bi] + k0 * brs, brs, bcs, kc, nb, packed_b);
+      if (packed_b_offset != b_off[bi] || packed_j != j_begin || packed_n != nb || packed_k != k0 + kc) {
+        pack_b(b + b_off[bi] + k0 * brs + j_begin * bcs, brs, bcs, kc, nb, packed_b);
         packed_b_offset = b_off[bi];
+        packed_j = j_begin;
         packed_n = nb;
         packed_k = k0 + kc;
       }
@@ -210,8 +212,8 @@ static void run_matmul(int32_t *job, uint8_t *scratch) {
         const int32_t rows = i_stop - i0 < MR ? i_stop - i0 : MR;
         pack_a(ab + i0 * ars + k0 * acs, ars, acs, rows, kc, panel_a);
         const float *pb = packed_b;
-        for (int32_t j0 = 0; j0 < nb; j0 += NR) {
-          const int32_t cols = nb - j0 < NR ? nb - j0 : NR;
+        for (int32_t j0 = j_begin; j0 < j_stop; j0 += NR) {
+          const int32_t cols = j_stop - j0 < NR ? j_stop - j0 : NR;
           micro_kernel(kc, panel_a, pb, cb + i0 * n + j0, n, rows, cols, tile, k0 > 0);
           pb += kc * NR;
         }
