@@ -92,6 +92,14 @@ export const Job = {
   dropScale: 22,
   // cross-entropy (with rows, cols, x = logits, y = labels, out, rowsPerTaskR)
   xentDy: 20,
+  // additive attention scores (with rows = batch · queries, cols = h, x = queries, y = keys, out, rowsPerTaskR)
+  attQueries: 20,
+  attKeys: 21,
+  attWv: 22,
+  attDs: 23,
+  attDq: 24,
+  attDk: 25,
+  attDwv: 26,
 } as const;
 
 /** Size of a job block in int32 fields. */
@@ -101,7 +109,7 @@ export const Op = {
   matmul: 1, softmax: 2, softmaxGrad: 3, binary: 5, unary: 6, rowReduce: 7, copy: 8, gather: 9, segmentSum: 10,
   nwPool: 11, nwPoolGrad: 12, layerNorm: 13, layerNormGrad: 14, select: 15, gruCell: 16, gruCellGrad: 17,
   adam: 18, dropout: 19, crossEntropy: 20, crossEntropyGrad: 21,
-  columnSum: 22,
+  columnSum: 22, additiveScores: 24, additiveScoresGrad: 25,
 } as const;
 
 /** OP_BINARY's kinds (BIN_* in kernels.h). */

@@ -27,7 +27,15 @@ import { fastMaskedSoftmaxKernels, makeSoftmax, MASKED_SOFTMAX_KERNEL, maskedSof
 import { setMaskedSoftmaxKernels } from "../ops/masked-softmax";
 import { setParametricAttentionPoolKernel } from "../pooling/parametric-pool";
 import { setLayerNormKernel } from "../layers/layer-norm";
-import { setDotProductAttentionKernels } from "../layers/attention";
+import { setAdditiveAttentionKernels, setDotProductAttentionKernels } from "../layers/attention";
+import {
+  ADDITIVE_SCORES_GRAD_KERNEL,
+  ADDITIVE_SCORES_KERNEL,
+  additiveScoresGradient,
+  additiveScoresGradKernel,
+  additiveScoresKernel,
+  fastAdditiveAttention,
+} from "./additive-attention";
 import {
   ATTENTION_VALUES_GRAD_KERNEL,
   ATTENTION_VALUES_KERNEL,
@@ -149,6 +157,8 @@ const OWN_KERNELS: ReadonlyArray<[string, KernelFunc]> = [
   [CROSS_ENTROPY_GRAD_KERNEL, crossEntropyGradKernel],
   [SQUARED_LOSS_KERNEL, squaredLossKernel],
   [SQUARED_LOSS_GRAD_KERNEL, squaredLossGradKernel],
+  [ADDITIVE_SCORES_KERNEL, additiveScoresKernel],
+  [ADDITIVE_SCORES_GRAD_KERNEL, additiveScoresGradKernel],
 ];
 
 /**
@@ -216,7 +226,8 @@ function fusedGradient(original: GradConfig, fused: (typeof FUSED_GRADIENTS)[num
  * UnsortedSegmentSum, OneHot, Select, Cast; the masked softmax's computations (its hook
  * `setMaskedSoftmaxKernels`), section 11.2's parametric attention pooling (its hook
  * `setParametricAttentionPoolKernel`), LayerNorm (its hook `setLayerNormKernel`) and the scaled
- * dot-product attention (its hooks `setDotProductAttentionKernels`) and a whole GRU layer forward
+ * dot-product attention (its hooks `setDotProductAttentionKernels`), the additive attention's
+ * scores (its hook `setAdditiveAttentionKernels`) and a whole GRU layer forward
  * and backward (its hook `setRecurrentKernels`) Adam's update (its hook `setAdamKernel`),
  * dropout in training (its hook `setDropoutKernel`), softmax cross-entropy (its hook
  * `setCrossEntropyKernel`) and the squared loss (its hook `setSquaredLossKernel`). Throws if the
@@ -242,6 +253,7 @@ export function useFastKernels(enable = true): void {
       tf.registerGradient(dropoutGradient);
       tf.registerGradient(crossEntropyGradient);
       tf.registerGradient(squaredLossGradient);
+      tf.registerGradient(additiveScoresGradient);
       for (const gradient of attentionGradients) tf.registerGradient(gradient);
       for (const { op } of FUSED_GRADIENTS) {
         const original = tf.getGradient(op);
@@ -262,6 +274,7 @@ export function useFastKernels(enable = true): void {
     setParametricAttentionPoolKernel(fastParametricAttentionPool);
     setLayerNormKernel(fastLayerNorm);
     setDotProductAttentionKernels(fastDotProductAttention);
+    setAdditiveAttentionKernels(fastAdditiveAttention);
     setRecurrentKernels({ gru: fastGruLayer });
     setAdamKernel(fastAdamUpdate);
     setDropoutKernel(fastDropout);
@@ -276,6 +289,7 @@ export function useFastKernels(enable = true): void {
     setParametricAttentionPoolKernel(null);
     setLayerNormKernel(null);
     setDotProductAttentionKernels(null);
+    setAdditiveAttentionKernels(null);
     setRecurrentKernels(null);
     setAdamKernel(null);
     setDropoutKernel(null);

@@ -55,6 +55,23 @@ export function setDotProductAttentionKernels(replacement: DotProductAttentionKe
 }
 
 /**
+ * A replacement for AdditiveAttention's scores (the fast CPU kernels install one kernel each
+ * way; `setAdditiveAttentionKernels(null)` restores the chain of ops): `scores(queries (batch,
+ * queries, h), keys (batch, keys, h), wv (h, 1))` → `(batch, queries, keys)` with
+ * `s[b,i,j] = Σ_h wv[h]·tanh(q[b,i,h] + k[b,j,h])`, differentiable with respect to all three,
+ * or null to leave them to the chain.
+ */
+export interface AdditiveAttentionKernels {
+  scores(queries: tf.Tensor3D, keys: tf.Tensor3D, wv: tf.Tensor2D): tf.Tensor3D | null;
+}
+
+let additiveKernels: AdditiveAttentionKernels | null = null;
+
+export function setAdditiveAttentionKernels(replacement: AdditiveAttentionKernels | null): void {
+  additiveKernels = replacement;
+}
+
+/**
  * The book's `DotProductAttention(dropout)` (section 11.3): softmax(Q Kᵀ/√d) V with the masked
  * softmax and dropout on the weights. `forward(queries (batch, queries, d), keys (batch, keys,
  * d), values (batch, keys, dv), validLens?)` → `(batch, queries, dv)`; `attentionWeights`
@@ -145,11 +162,12 @@ export class AdditiveAttention extends Layer {
     const scoresShape = [x.queries.shape[0], x.queries.shape[1], x.keys.shape[1]];
     const lens = resolveValidLens(fn, scoresShape, validLens, "the attention scores");
     return tf.tidy(() => {
-      const q = this.Wq.forward(x.queries);
-      const k = projected ? x.keys : this.Wk.forward(x.keys);
+      const q = this.Wq.forward(x.queries) as tf.Tensor3D;
+      const k = (projected ? x.keys : this.Wk.forward(x.keys)) as tf.Tensor3D;
+      if (projected) expectSameDim(fn, "queries projected by Wq", q, 2, "projectedKeys", k, 2, "numHiddens");
+      const fused = additiveKernels?.scores(q, k, this.wv.weightFor(q.shape[2]) as tf.Tensor2D) ?? null;
       // (batch, queries, 1, h) + (batch, 1, keys, h) → (batch, queries, keys, h)
-      const features = tf.tanh(q.expandDims(2).add(k.expandDims(1)));
-      const scores = this.wv.forward(features).squeeze([3]) as tf.Tensor3D;
+      const scores = fused ?? (this.wv.forward(tf.tanh(q.expandDims(2).add(k.expandDims(1)))).squeeze([3]) as tf.Tensor3D);
       const weights = maskedSoftmaxResolved(scores, lens);
       this.lastWeights = replaceKept(this.lastWeights, weights);
       return tf.matMul(this.dropout.forward(weights) as tf.Tensor3D, x.values);

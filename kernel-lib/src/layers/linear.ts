@@ -102,6 +102,22 @@ export class LazyLinear extends Layer {
     }
   }
 
+  /**
+   * The weight `[inFeatures, outFeatures]` for inputs of `inFeatures` features, created as the
+   * first forward would (PyTorch's lazy materialisation) when there is none yet; throws, as
+   * `forward` does, when `inFeatures` differs from the existing weight's. For code that uses
+   * the weight without calling `forward` (e.g. AdditiveAttention's fused scores, section 11.3).
+   */
+  weightFor(inFeatures: number): tf.Variable {
+    if (this.weight === null) {
+      expectInteger("LazyLinear.weightFor", "inFeatures", inFeatures, 1);
+      this.initialize(inFeatures);
+    } else if (inFeatures !== this.weight.shape[0]) {
+      fail("LazyLinear.weightFor", "inFeatures", `${this.weight.shape[0]} (fixed by the first forward)`, String(inFeatures));
+    }
+    return this.weight as tf.Variable;
+  }
+
   private initialize(inFeatures: number): void {
     this.weight = this.defaultInit([inFeatures, this.outFeatures], inFeatures);
     if (this.useBias) this.bias = this.defaultInit([this.outFeatures], inFeatures);

@@ -1,26 +1,6 @@
 // Elementwise kernels: the binary arithmetic ops and fused gradients, unary maths, row reductions.
 #include "kernels.h"
 
-// Cephes' tanhf: an odd polynomial below |x| = 0.625 (no cancellation near 0), otherwise
-// tanh from exp(-2|x|) <= 1 so nothing overflows.
-static inline v128_t tanh4(v128_t x) {
-  v128_t ax = wasm_f32x4_abs(x);
-  v128_t z = wasm_f32x4_mul(x, x);
-  v128_t p = wasm_f32x4_splat(-5.70498872745e-3f);
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(2.06390887954e-2f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(-5.37397155531e-2f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(1.33314422036e-1f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(-3.33332819422e-1f));
-  v128_t small = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, z), x), x);
-  v128_t e = exp_nonpositive(wasm_f32x4_mul(ax, wasm_f32x4_splat(-2.0f)));
-  // 1 - 2e/(1+e) rather than (1-e)/(1+e): rounds like tanh itself just below 1.
-  v128_t big = wasm_f32x4_sub(wasm_f32x4_splat(1.0f),
-                              wasm_f32x4_div(wasm_f32x4_add(e, e), wasm_f32x4_add(wasm_f32x4_splat(1.0f), e)));
-  v128_t magnitude = wasm_f32x4_abs(wasm_v128_bitselect(small, big, wasm_f32x4_lt(ax, wasm_f32x4_splat(0.625f))));
-  // tanh is odd: the sign of x (this also keeps tanh(-0) = -0).
-  return wasm_v128_or(magnitude, wasm_v128_and(x, wasm_i32x4_splat((int32_t)0x80000000)));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Elementwise binary ops. Add, sub, mul, div, max and min in single-precision IEEE arithmetic are
 // bit-identical to JavaScript's (double arithmetic rounded to float32 is exact for these), and

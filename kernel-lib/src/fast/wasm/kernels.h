@@ -90,6 +90,26 @@ static inline v128_t exp_nonpositive(v128_t x) {
   return wasm_v128_and(wasm_f32x4_mul(exp_reduced(x, fx), pow2(fx)), keep);
 }
 
+// Cephes' tanhf: an odd polynomial below |x| = 0.625 (no cancellation near 0), otherwise
+// tanh from exp(-2|x|) <= 1 so nothing overflows.
+static inline v128_t tanh4(v128_t x) {
+  v128_t ax = wasm_f32x4_abs(x);
+  v128_t z = wasm_f32x4_mul(x, x);
+  v128_t p = wasm_f32x4_splat(-5.70498872745e-3f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(2.06390887954e-2f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(-5.37397155531e-2f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(1.33314422036e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(-3.33332819422e-1f));
+  v128_t small = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, z), x), x);
+  v128_t e = exp_nonpositive(wasm_f32x4_mul(ax, wasm_f32x4_splat(-2.0f)));
+  // 1 - 2e/(1+e) rather than (1-e)/(1+e): rounds like tanh itself just below 1.
+  v128_t big = wasm_f32x4_sub(wasm_f32x4_splat(1.0f),
+                              wasm_f32x4_div(wasm_f32x4_add(e, e), wasm_f32x4_add(wasm_f32x4_splat(1.0f), e)));
+  v128_t magnitude = wasm_f32x4_abs(wasm_v128_bitselect(small, big, wasm_f32x4_lt(ax, wasm_f32x4_splat(0.625f))));
+  // tanh is odd: the sign of x (this also keeps tanh(-0) = -0).
+  return wasm_v128_or(magnitude, wasm_v128_and(x, wasm_i32x4_splat((int32_t)0x80000000)));
+}
+
 static inline float hsum(v128_t v) {
   return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) +
          wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
@@ -134,6 +154,8 @@ void run_dropout(int32_t *job);
 void run_cross_entropy(int32_t *job);
 void run_cross_entropy_grad(int32_t *job);
 void run_column_sum(int32_t *job);
+void run_additive_scores(int32_t *job);
+void run_additive_scores_grad(int32_t *job);
 
 // OP_GRU_CELL: one step of PyTorch's GRU (gates r, z, n) for J_ROWS examples of J_COLS hidden
 // units: gi = J_X (rows, 3·hidden) input projections without bias, gh = J_Y (rows, 3·hidden)
@@ -188,4 +210,11 @@ enum { J_XENT_DY = 20 };
 // OP_COLUMN_SUM: the sums of the J_COLS columns of J_ROWS × J_COLS floats (J_X) at J_OUT, in float32
 // row by row (a bias gradient); tasks are blocks of COLUMN_SUM_BLOCK columns.
 #define COLUMN_SUM_BLOCK 64
+// OP_ADDITIVE_SCORES (section 11.3's additive attention scores, attention.c): queries J_X
+// (J_ROWS = batch · queries rows of J_COLS = h), keys J_Y (batch, J_ATT_KEYS, h), w_v J_ATT_WV (h)
+// → scores J_OUT (J_ROWS, keys): s[b,i,j] = Σ_h w_v[h] · tanh(q[b,i,h] + k[b,j,h]); tasks are
+// blocks of J_ROWS_PER_TASK_R rows. OP_ADDITIVE_SCORES_GRAD: the same inputs and the scores'
+// gradient J_ATT_DS → dq J_ATT_DQ (J_ROWS, h), dk J_ATT_DK (batch, keys, h) and per batch the
+// terms of dw_v, J_ATT_DWV (batch, h), summed by an OP_COLUMN_SUM job; a task is one batch.
+enum { J_ATT_QUERIES = 20, J_ATT_KEYS = 21, J_ATT_WV = 22, J_ATT_DS = 23, J_ATT_DQ = 24, J_ATT_DK = 25, J_ATT_DWV = 26 };
 #endif
