@@ -4,7 +4,8 @@
  * `setAdditiveAttentionKernels` of layers/attention.ts. The book's chain (broadcast sum, tanh,
  * the w_v product, a squeeze) materialises (batch, queries, keys, h) features, and its backward
  * sums their gradient over a middle axis for the queries and another for the keys; in 11.4's
- * decoder that runs at every step. The fused backward recomputes each tanh instead.
+ * decoder that runs at every step. The fused forward also returns the features tanh(q + k), which
+ * its gradient reads.
  */
 import type { GradConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { tf } from "../tf";
@@ -19,10 +20,11 @@ export const ADDITIVE_SCORES_GRAD_KERNEL = "D2lAdditiveScoresGrad";
 /** Rows (batch · queries) per task of the forward. */
 const ROWS_PER_TASK = 8;
 
-/** Per (query, key, hidden unit): a tanh (~20 operations) and a multiply-add. */
+/** Work per (query, key, hidden unit): forward a tanh (~20 operations) and a multiply-add; backward ~8 operations. */
 const WORK_PER_TERM = 24;
+const GRAD_WORK_PER_TERM = 8;
 
-/** Inputs { queries (b, q, h), keys (b, k, h), wv (h, 1) } → scores (b, q, k). */
+/** Inputs { queries (b, q, h), keys (b, k, h), wv (h, 1) } → [scores (b, q, k), features (b, q, k, h)]. */
 export const additiveScoresKernel: KernelFunc = (args) => {
   const { queries, keys, wv } = args.inputs as Record<string, TensorInfo>;
   const cpu = args.backend as CpuBackend;
@@ -31,6 +33,7 @@ export const additiveScoresKernel: KernelFunc = (args) => {
   const rows = batch * nq;
   return withCall((call) => {
     const out = call.output("float32", rows * nk);
+    const features = call.output("float32", rows * nk * h);
     if (rows * nk > 0) {
       const qAt = call.f32(numericValues(cpu, queries));
       const kAt = call.f32(numericValues(cpu, keys));
@@ -45,15 +48,22 @@ export const additiveScoresKernel: KernelFunc = (args) => {
       job[Job.attQueries] = nq;
       job[Job.attKeys] = nk;
       job[Job.attWv] = wAt;
+      job[Job.attFeatures] = features.at;
       call.rt.execute(rows * nk * h * WORK_PER_TERM);
     }
-    return cpu.makeTensorInfo([batch, nq, nk], "float32", out.values);
+    return [
+      cpu.makeTensorInfo([batch, nq, nk], "float32", out.values),
+      cpu.makeTensorInfo([batch, nq, nk, h], "float32", features.values),
+    ];
   });
 };
 
-/** Inputs { queries, keys, wv, dy (b, q, k) } → [dQueries (b, q, h), dKeys (b, k, h), dWv (h, 1)]. */
+/**
+ * Inputs { queries, keys, wv, features (the forward's), dy (b, q, k) } → [dQueries (b, q, h),
+ * dKeys (b, k, h), dWv (h, 1)].
+ */
 export const additiveScoresGradKernel: KernelFunc = (args) => {
-  const { queries, keys, wv, dy } = args.inputs as Record<string, TensorInfo>;
+  const { queries, keys, wv, features, dy } = args.inputs as Record<string, TensorInfo>;
   const cpu = args.backend as CpuBackend;
   const [batch, nq, h] = queries.shape;
   const nk = keys.shape[1];
@@ -66,8 +76,7 @@ export const additiveScoresGradKernel: KernelFunc = (args) => {
       // Each task (one batch) writes its rows of dq, dk and the terms in full.
       const job = call.rt.newJob(Op.additiveScoresGrad, batch);
       job[Job.cols] = h;
-      job[Job.x] = call.f32(numericValues(cpu, queries));
-      job[Job.y] = call.f32(numericValues(cpu, keys));
+      job[Job.attFeatures] = call.f32(numericValues(cpu, features));
       job[Job.attWv] = call.f32(numericValues(cpu, wv));
       job[Job.attDs] = call.f32(numericValues(cpu, dy));
       job[Job.attQueries] = nq;
@@ -75,7 +84,7 @@ export const additiveScoresGradKernel: KernelFunc = (args) => {
       job[Job.attDq] = dq.at;
       job[Job.attDk] = dk.at;
       job[Job.attDwv] = terms.at;
-      call.rt.execute(batch * nq * nk * h * WORK_PER_TERM);
+      call.rt.execute(batch * nq * nk * h * GRAD_WORK_PER_TERM);
       // dw_v: the batches' terms summed column by column.
       const sum = call.rt.newJob(Op.columnSum, Math.ceil(h / COLUMN_SUM_BLOCK));
       sum[Job.rows] = batch;
@@ -97,9 +106,12 @@ export const additiveScoresGradKernel: KernelFunc = (args) => {
 export const additiveScoresGradient: GradConfig = {
   kernelName: ADDITIVE_SCORES_KERNEL,
   inputsToSave: ["queries", "keys", "wv"],
-  gradFunc: (dy, saved) => {
-    const [queries, keys, wv] = saved;
-    const [dq, dk, dw] = tf.engine().runKernel(ADDITIVE_SCORES_GRAD_KERNEL, { queries, keys, wv, dy: dy as tf.Tensor }, {}) as tf.Tensor[];
+  outputsToSave: [false, true],
+  gradFunc: (dys, saved) => {
+    const [queries, keys, wv, features] = saved;
+    const dy = (dys as tf.Tensor[])[0];
+    const inputs = { queries, keys, wv, features, dy };
+    const [dq, dk, dw] = tf.engine().runKernel(ADDITIVE_SCORES_GRAD_KERNEL, inputs, {}) as tf.Tensor[];
     return { queries: () => dq, keys: () => dk, wv: () => dw };
   },
 };
@@ -108,6 +120,6 @@ export const additiveScoresGradient: GradConfig = {
 export const fastAdditiveAttention: AdditiveAttentionKernels = {
   scores(queries, keys, wv) {
     if (tf.getBackend() !== "cpu" || [queries, keys, wv].some((t) => t.dtype !== "float32")) return null;
-    return tf.engine().runKernel(ADDITIVE_SCORES_KERNEL, { queries, keys, wv }, {}) as tf.Tensor3D;
+    return tf.tidy(() => (tf.engine().runKernel(ADDITIVE_SCORES_KERNEL, { queries, keys, wv }, {}) as tf.Tensor[])[0] as tf.Tensor3D);
   },
 };

@@ -100,6 +100,7 @@ export const Job = {
   attDq: 24,
   attDk: 25,
   attDwv: 26,
+  attFeatures: 27,
 } as const;
 
 /** Size of a job block in int32 fields. */

@@ -212,9 +212,11 @@ enum { J_XENT_DY = 20 };
 #define COLUMN_SUM_BLOCK 64
 // OP_ADDITIVE_SCORES (section 11.3's additive attention scores, attention.c): queries J_X
 // (J_ROWS = batch · queries rows of J_COLS = h), keys J_Y (batch, J_ATT_KEYS, h), w_v J_ATT_WV (h)
-// → scores J_OUT (J_ROWS, keys): s[b,i,j] = Σ_h w_v[h] · tanh(q[b,i,h] + k[b,j,h]); tasks are
-// blocks of J_ROWS_PER_TASK_R rows. OP_ADDITIVE_SCORES_GRAD: the same inputs and the scores'
-// gradient J_ATT_DS → dq J_ATT_DQ (J_ROWS, h), dk J_ATT_DK (batch, keys, h) and per batch the
-// terms of dw_v, J_ATT_DWV (batch, h), summed by an OP_COLUMN_SUM job; a task is one batch.
-enum { J_ATT_QUERIES = 20, J_ATT_KEYS = 21, J_ATT_WV = 22, J_ATT_DS = 23, J_ATT_DQ = 24, J_ATT_DK = 25, J_ATT_DWV = 26 };
+// → scores J_OUT (J_ROWS, keys), s[b,i,j] = Σ_h w_v[h] · tanh(q[b,i,h] + k[b,j,h]), and the
+// features tanh(q[b,i,h] + k[b,j,h]) J_ATT_FEATURES (J_ROWS, keys, h); tasks are blocks of
+// J_ROWS_PER_TASK_R rows. OP_ADDITIVE_SCORES_GRAD: w_v, the features and the scores' gradient
+// J_ATT_DS → dq J_ATT_DQ (J_ROWS, h), dk J_ATT_DK (batch, keys, h) and per batch the terms of
+// dw_v, J_ATT_DWV (batch, h), summed by an OP_COLUMN_SUM job; a task is one batch.
+enum { J_ATT_QUERIES = 20, J_ATT_KEYS = 21, J_ATT_WV = 22, J_ATT_DS = 23, J_ATT_DQ = 24, J_ATT_DK = 25, J_ATT_DWV = 26,
+       J_ATT_FEATURES = 27 };
 #endif
