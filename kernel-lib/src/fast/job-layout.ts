@@ -91,6 +91,12 @@ export const Job = {
   dropScale: 22,
   // cross-entropy (with rows, cols, x = logits, y = labels, out, rowsPerTaskR)
   xentDy: 20,
+  // sums over axes that are not innermost (with rows, cols, x, y = offset tables, out, rowsPerTaskR, scale)
+  sumTerms: 14,
+  sumInner: 15,
+  sumInnerStride: 16,
+  sumColStride: 17,
+  sumColsPerTask: 19,
 } as const;
 
 /** Size of a job block in int32 fields. */
@@ -100,7 +106,7 @@ export const Op = {
   matmul: 1, softmax: 2, softmaxGrad: 3, binary: 5, unary: 6, rowReduce: 7, copy: 8, gather: 9, segmentSum: 10,
   nwPool: 11, nwPoolGrad: 12, layerNorm: 13, layerNormGrad: 14, select: 15, gruCell: 16, gruCellGrad: 17,
   adam: 18, dropout: 19, crossEntropy: 20, crossEntropyGrad: 21,
-  columnSum: 22,
+  columnSum: 22, axisSum: 23,
 } as const;
 
 /** OP_BINARY's kinds (BIN_* in kernels.h). */

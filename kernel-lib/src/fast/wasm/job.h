@@ -31,7 +31,7 @@ enum {
   OP_ROW_REDUCE = 7, OP_COPY = 8, OP_GATHER = 9, OP_SEGMENT_SUM = 10, OP_NW_POOL = 11, OP_NW_POOL_GRAD = 12,
   OP_LAYER_NORM = 13, OP_LAYER_NORM_GRAD = 14, OP_SELECT = 15, OP_GRU_CELL = 16, OP_GRU_CELL_GRAD = 17,
   OP_ADAM = 18, OP_DROPOUT = 19, OP_CROSS_ENTROPY = 20, OP_CROSS_ENTROPY_GRAD = 21,
-  OP_COLUMN_SUM = 22,
+  OP_COLUMN_SUM = 22, OP_AXIS_SUM = 23,
 };
 
 // The next task of the job for this thread (every thread takes from the same atomic counter).

@@ -134,6 +134,7 @@ void run_dropout(int32_t *job);
 void run_cross_entropy(int32_t *job);
 void run_cross_entropy_grad(int32_t *job);
 void run_column_sum(int32_t *job);
+void run_axis_sum(int32_t *job);
 
 // OP_GRU_CELL: one step of PyTorch's GRU (gates r, z, n) for J_ROWS examples of J_COLS hidden
 // units: gi = J_X (rows, 3·hidden) input projections without bias, gh = J_Y (rows, 3·hidden)
@@ -188,4 +189,12 @@ enum { J_XENT_DY = 20 };
 // OP_COLUMN_SUM: the sums of the J_COLS columns of J_ROWS × J_COLS floats (J_X) at J_OUT, in float32
 // row by row (a bias gradient); tasks are blocks of COLUMN_SUM_BLOCK columns.
 #define COLUMN_SUM_BLOCK 64
+// OP_AXIS_SUM: Sum (or Mean) over axes that are not all innermost, as tfjs's Sum: each output
+// accumulates in double precision from 0 in the input's row-major order and is rounded once;
+// elements are divided by J_SCALE (float bits) first when it is not 0. The output is J_ROWS ×
+// J_COLS floats at J_OUT; output (r, c) sums x[row_at[r] + c·J_SUM_COL_STRIDE + term_at[k] +
+// i·J_SUM_INNER_STRIDE] over k < J_SUM_TERMS (outer), i < J_SUM_INNER (inner), where J_Y is the
+// byte offset of int32 [row_at (J_ROWS) | term_at (J_SUM_TERMS)] (element offsets into J_X).
+// A task is J_ROWS_PER_TASK_R rows by J_SUM_COLS_PER_TASK columns (a multiple of 16).
+enum { J_SUM_TERMS = 14, J_SUM_INNER = 15, J_SUM_INNER_STRIDE = 16, J_SUM_COL_STRIDE = 17, J_SUM_COLS_PER_TASK = 19 };
 #endif
