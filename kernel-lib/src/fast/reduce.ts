@@ -34,6 +34,8 @@ function axisSum(call: Call, x: Values, shape: readonly number[], axes: number[]
   if (x.length === 0) return call.array("float32", outSize).fill(0);
   const strides = rowMajorStrides(shape);
   const order = [...shape.keys()];
+  // Runs of kept and of reduced dimensions (merged where contiguous in x): the kernel loops over
+  // the innermost run of each (removed here) and takes the outer ones' offsets from the table.
   const kept = mergeDims(shape, strides, order.filter((d) => !axes.includes(d)));
   const reduced = mergeDims(shape, strides, order.filter((d) => axes.includes(d)));
   const [cols = 1, colStride = 0] = [kept.dims.pop(), kept.strides.pop()];
