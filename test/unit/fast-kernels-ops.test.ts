@@ -5,9 +5,11 @@
  * gradients. Copies, selections and exactly rounded arithmetic must be bit-identical; Exp, Log,
  * Sigmoid and Tanh (Cephes' single-precision methods) within 2 ulp.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as d2l from "../../kernel-lib/src";
 import { useFastKernels } from "../../kernel-lib/src/fast";
+import { Op } from "../../kernel-lib/src/fast/job-layout";
+import { getRuntime } from "../../kernel-lib/src/fast/runtime";
 import { nativeMatMul, setNativeMatMulEnabled } from "../../kernel-lib/src/fast/native";
 import { parametricAttentionPool } from "../../kernel-lib/src/pooling/parametric-pool";
 
@@ -390,6 +392,94 @@ describe("reductions", () => {
   });
 });
 
+describe("sums and means over axes that are not all innermost (bit-identical to tfjs's)", () => {
+  /**
+   * Values over 21 decades, three in ten ±2^60 (which cancel, after swallowing the small terms
+   * added to them in double precision): a sum in another order or precision rounds differently.
+   */
+  const wide = (shape: number[]): Tensor => {
+    const values = new Float32Array(shape.reduce((p, d) => p * d, 1));
+    let state = 2024;
+    const next = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+    for (let i = 0; i < values.length; i++) {
+      const u = next();
+      values[i] = u < 0.3 ? Math.sign(u - 0.15) * 2 ** 60 : (next() - 0.5) * 10 ** (Math.floor(next() * 21) - 10);
+    }
+    return tf.tensor(values, shape);
+  };
+  const cases: Array<[number[], number[]]> = [
+    [[128, 1, 9, 256], [2]], // additive attention's broadcast gradient (11.3, 11.4)
+    [[1152, 200], [0]], // a bias gradient
+    [[30, 37, 5], [1]], // 5 columns: the 4-wide and single-column paths
+    [[2, 3, 4, 35], [1, 2]], // 35 columns: two blocks of 16 and a tail
+    [[6, 4, 50, 3, 32], [1, 3]], // two reduced runs: a table of outer terms
+    [[4, 400, 3], [0, 2]], // an outer and the innermost axis: strided columns
+    [[8, 50, 6, 3], [0, 2]], // single columns with outer terms
+    [[60, 40, 3], [0, 1]],
+    [[5, 1, 6, 1, 7], [1, 3]], // only size-1 axes: a copy
+    [[5, 6, 7], []],
+    [[1, 1], [0]],
+    [[0, 3], [0]], // empty sums: zeros
+    [[3, 0, 4], [1]],
+    [[3, 0, 4], [0]], // an empty result
+    [[2, 3, 0], [0]],
+  ];
+  it.each(cases)("sum and mean of %j over %j, with and without keepDims", (shape, axes) => {
+    const x = wide(shape);
+    expectSame(() => [tf.sum(x, axes), tf.sum(x, axes, true), tf.mean(x, axes), tf.mean(x, axes, true)], "sum and mean");
+    x.dispose();
+  });
+
+  it.each([
+    [[64, 33, 1000], [1]], // rows split between the threads
+    [[2, 1100, 1000], [1]], // few rows: blocks of columns
+  ])("sum and mean of %j over %j, large enough for the threads", (shape, axes) => {
+    const x = wide(shape);
+    expectSame(() => [tf.sum(x, axes), tf.mean(x, axes)], "threaded sum and mean");
+    x.dispose();
+  });
+
+  it("sums in double precision and keeps NaN and infinities, as tfjs", () => {
+    const big = 3.4e38; // two of them overflow float32, not the double accumulator
+    const x = tf.tensor3d([
+      [[big, 1, NaN, Infinity, -Infinity, 1e-45]],
+      [[big, 2, 0, Infinity, 5, 1e-45]],
+      [[-big, 3, 1, -Infinity, 7, -0]],
+    ]);
+    expectSame(() => [tf.sum(x, 0), tf.sum(x, [0, 1]), tf.mean(x, 0), tf.sum(x, [0, 2])], "special values");
+    useFastKernels(true);
+    const sums = tf.tidy(() => tf.sum(x, 0).dataSync());
+    expect(Array.from(sums)).toEqual([Math.fround(big), 6, NaN, NaN, -Infinity, 2 * 2 ** -149]);
+    // A sum starts from +0 (as tfjs's): the sum of -0 alone is +0.
+    const zero = tf.tidy(() => tf.sum(tf.tensor2d([[-0]]), 0).dataSync()[0]);
+    expect(Object.is(zero, 0)).toBe(true);
+    x.dispose();
+  });
+
+  it("int32 and bool go to tfjs's kernels; float32 made from bool is summed here", () => {
+    const xs = threeDtypes([4, 6, 5]);
+    expectSame(() => [
+      ...xs.flatMap((x) => [tf.sum(x, 1), tf.mean(x, [0, 2])]),
+      tf.sum(tf.cast(xs[2], "float32"), 0),
+    ], "dtypes");
+    tf.dispose(xs);
+  });
+
+  it("runs in the WebAssembly kernel (OP_AXIS_SUM), not as tfjs's transpose and row sums", () => {
+    useFastKernels(true);
+    const rt = getRuntime();
+    const newJob = vi.spyOn(rt, "newJob");
+    const x = wide([4, 9, 16]);
+    try {
+      tf.tidy(() => tf.sum(x, 1).dataSync());
+      expect(newJob.mock.calls.map(([op]) => op)).toEqual([Op.axisSum]);
+    } finally {
+      newJob.mockRestore();
+      x.dispose();
+    }
+  });
+});
+
 describe("parametric attention pooling (section 11.2), fused", () => {
   /** |a − e| ≤ tol·(1 + |e|) everywhere (NaN where the other is NaN). */
   const expectNear = (a: Values, e: Values, tol: number, label: string) => {
@@ -569,7 +659,7 @@ describe("useFastKernels(false)", () => {
   it("restores tfjs's kernel for every replaced op", () => {
     const names = ["GatherV2", "UnsortedSegmentSum", "Slice", "StridedSlice", "SplitV", "Concat", "Pack", "Unpack", "OneHot",
       "Tile", "Reverse", "PadV2", "Cast", "Select", "Sigmoid", "Relu", "Exp", "Log", "Sqrt", "Rsqrt", "Square", "Abs",
-      "Maximum", "Minimum", "Max", "Mean", "ArgMax"];
+      "Maximum", "Minimum", "Max", "Sum", "Mean", "ArgMax"];
     useFastKernels(false);
     const reference = names.map((n) => tf.getKernel(n, "cpu")!.kernelFunc);
     useFastKernels(true);

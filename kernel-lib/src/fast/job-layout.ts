@@ -92,6 +92,12 @@ export const Job = {
   dropScale: 22,
   // cross-entropy (with rows, cols, x = logits, y = labels, out, rowsPerTaskR)
   xentDy: 20,
+  // sums over axes that are not innermost (with rows, cols, x, y = offset tables, out, rowsPerTaskR, scale)
+  sumTerms: 14,
+  sumInner: 15,
+  sumInnerStride: 16,
+  sumColStride: 17,
+  sumColsPerTask: 19,
   // additive attention scores (with rows = batch · queries, cols = h, x = queries, y = keys, out, rowsPerTaskR)
   attQueries: 20,
   attKeys: 21,
@@ -110,7 +116,7 @@ export const Op = {
   matmul: 1, softmax: 2, softmaxGrad: 3, binary: 5, unary: 6, rowReduce: 7, copy: 8, gather: 9, segmentSum: 10,
   nwPool: 11, nwPoolGrad: 12, layerNorm: 13, layerNormGrad: 14, select: 15, gruCell: 16, gruCellGrad: 17,
   adam: 18, dropout: 19, crossEntropy: 20, crossEntropyGrad: 21,
-  columnSum: 22, additiveScores: 24, additiveScoresGrad: 25,
+  columnSum: 22, axisSum: 23, additiveScores: 24, additiveScoresGrad: 25,
 } as const;
 
 /** OP_BINARY's kinds (BIN_* in kernels.h). */

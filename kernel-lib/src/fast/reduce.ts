@@ -1,7 +1,7 @@
 /**
- * Reductions for float32 tensors on tfjs's CPU backend: Sum and Mean over any axes in one pass
- * over the input (over innermost axes, four rows at a time in the WebAssembly kernel), Max and
- * ArgMax along rows in the WebAssembly kernel.
+ * Reductions for float32 tensors on tfjs's CPU backend, in the WebAssembly kernels: Sum and Mean
+ * over any axes in one pass over the input (over innermost axes four rows at a time, over others
+ * 16 neighbouring outputs at a time), Max and ArgMax along rows.
  *
  * tfjs first transposes the reduced axes to the end (slowly, see transpose.ts); the gradients of
  * broadcasting ops (e.g. additive attention's queries + keys) are such sums over middle axes.
@@ -15,63 +15,73 @@ import { tf } from "../tf";
 import { rawValues, type CpuBackend } from "./cpu-backend";
 import { Job, Op } from "./job-layout";
 import { floatBits, withCall, type Call, type Values } from "./runtime";
-import { mergeDims } from "./strided";
+import { mergeDims, rowMajorStrides, type StridedWalk } from "./strided";
 import { transposeValues } from "./transpose";
 
+/** Tasks a sum over middle axes is split into (the threads take them when it is large enough). */
+const AXIS_SUM_TASKS = 16;
+/** Columns the kernel sums together (axis_sum16 in wasm/elementwise.c): tasks split at multiples. */
+const AXIS_SUM_BLOCK = 16;
+
 /**
- * Sums of `x` over `axes`; with `divisor`, of each element divided by it first (float32
- * division, as tfjs's Mean).
+ * Sums of `x` over `axes` (any of them; each element divided by `divisor` first when not 0) in
+ * the WebAssembly kernel (OP_AXIS_SUM in wasm/kernels.h): the output as rows of its innermost
+ * kept run of dimensions, the reduced elements of each output as a table of outer terms times an
+ * inner strided run.
  */
-export function sumValues(
-  call: Call, x: Values, shape: readonly number[], axes: readonly number[], divisor?: number,
-): { values: Float32Array; outShape: number[] } {
-  const reduced = new Set(axes);
-  const outShape = shape.filter((_, d) => !reduced.has(d));
-  const outSize = outShape.reduce((p, d) => p * d, 1);
-  const acc = new Float64Array(outSize);
-  // Output strides along each input dimension (0 along reduced ones), merged where possible.
-  const outStrides = new Array<number>(shape.length).fill(0);
-  let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    if (!reduced.has(d)) {
-      outStrides[d] = s;
-      s *= shape[d];
+function axisSum(call: Call, x: Values, shape: readonly number[], axes: number[], divisor = 0): Float32Array {
+  const outSize = shape.reduce((p, d, i) => (axes.includes(i) ? p : p * d), 1);
+  if (x.length === 0) return call.array("float32", outSize).fill(0);
+  const strides = rowMajorStrides(shape);
+  const order = [...shape.keys()];
+  // Runs of kept and of reduced dimensions (merged where contiguous in x): the kernel loops over
+  // the innermost run of each (removed here) and takes the outer ones' offsets from the table.
+  const kept = mergeDims(shape, strides, order.filter((d) => !axes.includes(d)));
+  const reduced = mergeDims(shape, strides, order.filter((d) => axes.includes(d)));
+  const [cols = 1, colStride = 0] = [kept.dims.pop(), kept.strides.pop()];
+  const [inner = 1, innerStride = 0] = [reduced.dims.pop(), reduced.strides.pop()];
+  const rows = outSize / cols;
+  const terms = reduced.dims.reduce((p, d) => p * d, 1);
+  const at = call.f32(x);
+  const table = call.output("int32", rows + terms);
+  writeOffsets(table.values as Int32Array, 0, kept);
+  writeOffsets(table.values as Int32Array, rows, reduced);
+  const out = call.output("float32", outSize);
+  // Whole rows per task where there are enough of them, else blocks of columns.
+  const rowsPerTask = Math.ceil(rows / AXIS_SUM_TASKS);
+  const colBlocks = Math.ceil(AXIS_SUM_TASKS / rows);
+  const colsPerTask = Math.min(cols, AXIS_SUM_BLOCK * Math.ceil(cols / colBlocks / AXIS_SUM_BLOCK));
+  const job = call.rt.newJob(Op.axisSum, Math.ceil(rows / rowsPerTask) * Math.ceil(cols / colsPerTask));
+  job[Job.rows] = rows;
+  job[Job.cols] = cols;
+  job[Job.x] = at;
+  job[Job.y] = table.at;
+  job[Job.out] = out.at;
+  job[Job.rowsPerTaskR] = rowsPerTask;
+  job[Job.sumColsPerTask] = colsPerTask;
+  job[Job.sumTerms] = terms;
+  job[Job.sumInner] = inner;
+  job[Job.sumInnerStride] = innerStride;
+  job[Job.sumColStride] = colStride;
+  job[Job.scale] = floatBits(divisor);
+  call.rt.execute(x.length);
+  return out.values as Float32Array;
+}
+
+/** The element offsets of a walk over `dims` in row-major order, written into `table` from `from`. */
+function writeOffsets(table: Int32Array, from: number, { dims, strides }: StridedWalk): void {
+  const count = dims.reduce((p, d) => p * d, 1);
+  const index = new Array<number>(dims.length).fill(0);
+  let offset = 0;
+  for (let i = from; i < from + count; i++) {
+    table[i] = offset;
+    for (let d = dims.length - 1; d >= 0; d--) {
+      offset += strides[d];
+      if (++index[d] < dims[d]) break;
+      offset -= strides[d] * dims[d];
+      index[d] = 0;
     }
   }
-  const { dims, strides } = mergeDims(shape, outStrides, shape.keys());
-  if (divisor !== undefined) {
-    const scaled = call.array("float32", x.length);
-    for (let i = 0; i < x.length; i++) scaled[i] = x[i] / divisor;
-    x = scaled;
-  }
-  if (x.length > 0 && dims.length === 0) {
-    acc[0] = x[0];
-  } else if (x.length > 0) {
-    const rank = dims.length;
-    const n = dims[rank - 1];
-    const step = strides[rank - 1];
-    const index = new Array<number>(rank).fill(0);
-    let at = 0;
-    for (let i = 0; i < x.length; i += n) {
-      if (step === 0) {
-        let sum = acc[at];
-        for (let j = 0; j < n; j++) sum += x[i + j];
-        acc[at] = sum;
-      } else {
-        for (let j = 0; j < n; j++) acc[at + j * step] += x[i + j];
-      }
-      for (let d = rank - 2; d >= 0; d--) {
-        index[d]++;
-        at += strides[d];
-        if (index[d] < dims[d]) break;
-        at -= strides[d] * dims[d];
-        index[d] = 0;
-      }
-    }
-  }
-  const values = call.array("float32", outSize);
-  values.set(acc);
-  return { values, outShape };
 }
 
 /**
@@ -90,9 +100,9 @@ export function makeSumOrMean(kind: "sum" | "mean", fallback: KernelFunc): Kerne
     const outShape = x.shape.filter((_, d) => !axes.includes(d));
     const shape = keepDims ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
     return withCall((call) => {
-      const values = sumsRows(xv, x.shape, axes)
+      const values = sumsRows(x.shape, axes)
         ? rowReduce(call, "sum", xv, x.shape, axes, divisor)
-        : sumValues(call, xv, x.shape, axes, divisor).values;
+        : axisSum(call, xv, x.shape, axes, divisor);
       return cpu.makeTensorInfo(shape, "float32", values);
     });
   };
@@ -135,9 +145,9 @@ function rowReduce(
   return out.values as Float32Array | Int32Array;
 }
 
-/** Whether a sum of `x` over `axes` runs as sums of rows: innermost axes, a non-empty reduction. */
-function sumsRows(x: Values, shape: readonly number[], axes: number[]): boolean {
-  return x instanceof Float32Array && tf.backend_util.getAxesPermutation(axes, shape.length) === null &&
+/** Whether a sum over `axes` runs as sums of rows: innermost axes, a non-empty reduction. */
+function sumsRows(shape: readonly number[], axes: number[]): boolean {
+  return tf.backend_util.getAxesPermutation(axes, shape.length) === null &&
     axes.length > 0 && axes.every((d) => shape[d] > 0);
 }
 

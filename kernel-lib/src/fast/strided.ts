@@ -1,7 +1,7 @@
 /**
  * Strided walks: the dimensions of a row-major tensor visited in some order while offsets move by
- * per-dimension strides, with dimensions merged where the walk is contiguous (Sum's JavaScript
- * walk; the strided copies and broadcasting walks of the WebAssembly kernels).
+ * per-dimension strides, with dimensions merged where the walk is contiguous (Sum's offset
+ * tables; the strided copies and broadcasting walks of the WebAssembly kernels).
  */
 
 /** Dimensions and strides of a strided walk, after merging. */

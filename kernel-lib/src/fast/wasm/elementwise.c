@@ -558,3 +558,98 @@ void run_column_sum(int32_t *job) {
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Sums over axes that are not all innermost (OP_AXIS_SUM; kernels.h). Where the kept innermost
+// axis is contiguous, 16 neighbouring outputs advance together in eight f64x2 accumulators, each
+// lane still adding its own terms in row-major order, so the result is the sequential sum's.
+
+static inline v128_t promote_high(v128_t v) { return wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 2, 3)); }
+
+// Four floats from the sums of outputs 0–1 (a) and 2–3 (b), each rounded once.
+static inline v128_t demote4(v128_t a, v128_t b) {
+  return wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(a), wasm_f32x4_demote_f64x2_zero(b), 0, 1, 4, 5);
+}
+
+// 16 contiguous outputs (x and out point at the first); `divide`: whether to divide by s first.
+static inline void axis_sum16(const float *x, float *out, const int32_t *term_at, int32_t terms, int32_t n,
+                              int32_t is, float s, int32_t divide) {
+  const v128_t vs = wasm_f32x4_splat(s);
+  v128_t a0 = wasm_f64x2_splat(0.0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+  for (int32_t k = 0; k < terms; k++) {
+    const float *p = x + term_at[k];
+    for (int32_t i = 0; i < n; i++, p += is) {
+      v128_t v0 = wasm_v128_load(p), v1 = wasm_v128_load(p + 4), v2 = wasm_v128_load(p + 8), v3 = wasm_v128_load(p + 12);
+      if (divide) {
+        v0 = wasm_f32x4_div(v0, vs);
+        v1 = wasm_f32x4_div(v1, vs);
+        v2 = wasm_f32x4_div(v2, vs);
+        v3 = wasm_f32x4_div(v3, vs);
+      }
+      a0 = wasm_f64x2_add(a0, wasm_f64x2_promote_low_f32x4(v0));
+      a1 = wasm_f64x2_add(a1, promote_high(v0));
+      a2 = wasm_f64x2_add(a2, wasm_f64x2_promote_low_f32x4(v1));
+      a3 = wasm_f64x2_add(a3, promote_high(v1));
+      a4 = wasm_f64x2_add(a4, wasm_f64x2_promote_low_f32x4(v2));
+      a5 = wasm_f64x2_add(a5, promote_high(v2));
+      a6 = wasm_f64x2_add(a6, wasm_f64x2_promote_low_f32x4(v3));
+      a7 = wasm_f64x2_add(a7, promote_high(v3));
+    }
+  }
+  wasm_v128_store(out, demote4(a0, a1));
+  wasm_v128_store(out + 4, demote4(a2, a3));
+  wasm_v128_store(out + 8, demote4(a4, a5));
+  wasm_v128_store(out + 12, demote4(a6, a7));
+}
+
+// Four outputs `cs` apart in x (any stride: the elements are gathered into f64x2 pairs).
+static inline void axis_sum4(const float *x, int32_t cs, float *out, const int32_t *term_at, int32_t terms, int32_t n,
+                             int32_t is, float s) {
+  const float *x0 = x, *x1 = x0 + cs, *x2 = x1 + cs, *x3 = x2 + cs;
+  v128_t a01 = wasm_f64x2_splat(0.0), a23 = a01;
+  for (int32_t k = 0; k < terms; k++) {
+    for (int32_t i = 0, at = term_at[k]; i < n; i++, at += is) {
+      a01 = wasm_f64x2_add(a01, wasm_f64x2_make(scaled(x0[at], s), scaled(x1[at], s)));
+      a23 = wasm_f64x2_add(a23, wasm_f64x2_make(scaled(x2[at], s), scaled(x3[at], s)));
+    }
+  }
+  wasm_v128_store(out, demote4(a01, a23));
+}
+
+static inline float axis_sum1(const float *x, const int32_t *term_at, int32_t terms, int32_t n, int32_t is, float s) {
+  double sum = 0.0;
+  for (int32_t k = 0; k < terms; k++) {
+    for (int32_t i = 0, at = term_at[k]; i < n; i++, at += is) sum += scaled(x[at], s);
+  }
+  return (float)sum;
+}
+
+void run_axis_sum(int32_t *job) {
+  const int32_t rows = job[J_ROWS], cols = job[J_COLS], num_tasks = job[J_NUM_TASKS];
+  const int32_t rows_per_task = job[J_ROWS_PER_TASK_R], cols_per_task = job[J_SUM_COLS_PER_TASK];
+  const int32_t terms = job[J_SUM_TERMS], n = job[J_SUM_INNER], is = job[J_SUM_INNER_STRIDE], cs = job[J_SUM_COL_STRIDE];
+  const float s = *(const float *)&job[J_SCALE];
+  const float *x = (const float *)job[J_X];
+  const int32_t *row_at = (const int32_t *)job[J_Y], *term_at = row_at + rows;
+  float *out = (float *)job[J_OUT];
+  const int32_t col_blocks = (cols + cols_per_task - 1) / cols_per_task;
+  for (int32_t t = take_task(job); t < num_tasks; t = take_task(job)) {
+    const int32_t r0 = t / col_blocks * rows_per_task, c0 = t % col_blocks * cols_per_task;
+    const int32_t r1 = r0 + rows_per_task < rows ? r0 + rows_per_task : rows;
+    const int32_t c1 = c0 + cols_per_task < cols ? c0 + cols_per_task : cols;
+    for (int32_t r = r0; r < r1; r++) {
+      const float *xr = x + row_at[r];
+      float *o = out + (int64_t)r * cols;
+      int32_t c = c0;
+      if (cs == 1) {
+        if (s != 0.0f) {
+          for (; c + 16 <= c1; c += 16) axis_sum16(xr + c, o + c, term_at, terms, n, is, s, 1);
+        } else {
+          for (; c + 16 <= c1; c += 16) axis_sum16(xr + c, o + c, term_at, terms, n, is, s, 0);
+        }
+      }
+      for (; c + 4 <= c1; c += 4) axis_sum4(xr + c * cs, cs, o + c, term_at, terms, n, is, s);
+      for (; c < c1; c++) o[c] = axis_sum1(xr + c * cs, term_at, terms, n, is, s);
+    }
+  }
+}

@@ -337,6 +337,7 @@ EXPORT("run") void run(int32_t *job, int32_t thread_id) {
     case OP_CROSS_ENTROPY: run_cross_entropy(job); break;
     case OP_CROSS_ENTROPY_GRAD: run_cross_entropy_grad(job); break;
     case OP_COLUMN_SUM: run_column_sum(job); break;
+    case OP_AXIS_SUM: run_axis_sum(job); break;
     case OP_ADDITIVE_SCORES: run_additive_scores(job); break;
     case OP_ADDITIVE_SCORES_GRAD: run_additive_scores_grad(job); break;
     default: break;

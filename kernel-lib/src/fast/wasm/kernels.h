@@ -154,6 +154,7 @@ void run_dropout(int32_t *job);
 void run_cross_entropy(int32_t *job);
 void run_cross_entropy_grad(int32_t *job);
 void run_column_sum(int32_t *job);
+void run_axis_sum(int32_t *job);
 void run_additive_scores(int32_t *job);
 void run_additive_scores_grad(int32_t *job);
 
@@ -210,6 +211,14 @@ enum { J_XENT_DY = 20 };
 // OP_COLUMN_SUM: the sums of the J_COLS columns of J_ROWS × J_COLS floats (J_X) at J_OUT, in float32
 // row by row (a bias gradient); tasks are blocks of COLUMN_SUM_BLOCK columns.
 #define COLUMN_SUM_BLOCK 64
+// OP_AXIS_SUM: Sum (or Mean) over axes that are not all innermost, as tfjs's Sum: each output
+// accumulates in double precision from 0 in the input's row-major order and is rounded once;
+// elements are divided by J_SCALE (float bits) first when it is not 0. The output is J_ROWS ×
+// J_COLS floats at J_OUT; output (r, c) sums x[row_at[r] + c·J_SUM_COL_STRIDE + term_at[k] +
+// i·J_SUM_INNER_STRIDE] over k < J_SUM_TERMS (outer), i < J_SUM_INNER (inner), where J_Y is the
+// byte offset of int32 [row_at (J_ROWS) | term_at (J_SUM_TERMS)] (element offsets into J_X).
+// A task is J_ROWS_PER_TASK_R rows by J_SUM_COLS_PER_TASK columns (a multiple of 16).
+enum { J_SUM_TERMS = 14, J_SUM_INNER = 15, J_SUM_INNER_STRIDE = 16, J_SUM_COL_STRIDE = 17, J_SUM_COLS_PER_TASK = 19 };
 // OP_ADDITIVE_SCORES (section 11.3's additive attention scores, attention.c): queries J_X
 // (J_ROWS = batch · queries rows of J_COLS = h), keys J_Y (batch, J_ATT_KEYS, h), w_v J_ATT_WV (h)
 // → scores J_OUT (J_ROWS, keys), s[b,i,j] = Σ_h w_v[h] · tanh(q[b,i,h] + k[b,j,h]), and the
