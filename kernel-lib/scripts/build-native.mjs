@@ -9,7 +9,8 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
-const source = join(root, "src", "fast", "native", "matmul.c");
+// matmul.c is the module (its Node-API entry points); gru.c adds the GRU step's kernels.
+const sources = ["matmul.c", "gru.c"].map((file) => join(root, "src", "fast", "native", file));
 // Must match NATIVE_PATH in src/fast/native.ts.
 const outfile = join(root, "generated", `fast-matmul-${process.platform}-${process.arch}.node`);
 
@@ -37,7 +38,7 @@ mkdirSync(dirname(outfile), { recursive: true });
 try {
   execFileSync(
     clang,
-    ["-O3", "-shared", "-fPIC", "-std=c11", "-Wall", "-Wextra", "-Werror", "-fvisibility=hidden", `-I${include}`, "-o", outfile, source],
+    ["-O3", "-shared", "-fPIC", "-std=c11", "-Wall", "-Wextra", "-Werror", "-fvisibility=hidden", `-I${include}`, "-o", outfile, ...sources],
     { stdio: "inherit" },
   );
 } catch {
