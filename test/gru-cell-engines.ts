@@ -50,8 +50,11 @@ type Outputs = Record<string, Float32Array>;
 
 const STALE = 777; // what the output blocks hold before a job: an entry left unwritten shows
 
-/** Runs one GRU job on the fast kernels' memory: `inputs` copied in, `outputs` (name → length) back. */
-function runJob(op: number, batch: number, hidden: number, inputs: Record<number, Float32Array | null>, outputs: Record<number, [string, number]>): Outputs {
+/**
+ * Runs one GRU job on the fast kernels' memory: `inputs` copied in, `outputs` (name → length)
+ * back; on one thread, or `threaded` on all of the pool's (whichever takes each task).
+ */
+function runJob(op: number, batch: number, hidden: number, threaded: boolean, inputs: Record<number, Float32Array | null>, outputs: Record<number, [string, number]>): Outputs {
   return withCall((call) => {
     const at: Record<number, number> = {};
     for (const [field, data] of Object.entries(inputs)) at[Number(field)] = data ? call.f32(data) : 0;
@@ -66,16 +69,16 @@ function runJob(op: number, batch: number, hidden: number, inputs: Record<number
     job[Job.cols] = hidden;
     job[Job.rowsPerTaskR] = 16;
     for (const [field, offset] of Object.entries(at)) job[Number(field)] = offset;
-    call.rt.execute(0); // one thread
+    call.rt.execute(threaded ? 2 ** 31 : 0);
     return Object.fromEntries(blocks.map(({ name, block }) => [name, (block.values as Float32Array).slice()]));
   });
 }
 
 /** OP_GRU_CELL's new state and gates, and OP_GRU_CELL_GRAD's outputs with dh's three parts and with dy alone. */
-function runGruJobs(batch: number, hidden: number, seed: number, edgeEvery: number): Outputs {
+function runGruJobs(batch: number, hidden: number, threaded: boolean, seed: number, edgeEvery: number): Outputs {
   const H = hidden;
   const units = batch * H;
-  const cell = runJob(Op.gruCell, batch, H, {
+  const cell = runJob(Op.gruCell, batch, H, threaded, {
     [Job.x]: values(batch * 3 * H, seed, 6, edgeEvery),
     [Job.y]: values(batch * 3 * H, seed + 1, 6, edgeEvery),
     [Job.gruBiasIh]: values(3 * H, seed + 2, 1, edgeEvery),
@@ -83,7 +86,7 @@ function runGruJobs(batch: number, hidden: number, seed: number, edgeEvery: numb
     [Job.gruHPrev]: values(units, seed + 4, 1, edgeEvery),
   }, { [Job.out]: ["h", units], [Job.gruGates]: ["gates", 4 * units] });
   const grad = (dh1: Float32Array | null, dh2: Float32Array | null, label: string) => {
-    const out = runJob(Op.gruCellGrad, batch, H, {
+    const out = runJob(Op.gruCellGrad, batch, H, threaded, {
       [Job.x]: values(units, seed + 5, 1, edgeEvery),
       [Job.y]: dh1,
       [Job.gruDh2]: dh2,
@@ -128,8 +131,9 @@ export interface EngineComparison {
 }
 
 /**
- * Every shape of GRU_CELL_SHAPES with native and with WebAssembly kernels; throws where the native
- * module is not available. Leaves the native module enabled.
+ * Every shape of GRU_CELL_SHAPES with native and with WebAssembly kernels (WebAssembly on one
+ * thread; native on one, and with edge values also on all the pool's threads); throws where the
+ * native module is not available. Leaves the native module enabled.
  */
 export function compareGruCellEngines(): EngineComparison {
   const native = nativeMatMul();
@@ -146,15 +150,16 @@ export function compareGruCellEngines(): EngineComparison {
   };
   try {
     GRU_CELL_SHAPES.forEach(([batch, hidden], i) => {
-      for (const edgeEvery of [0, 7]) {
+      for (const [edgeEvery, threaded] of [[0, false], [7, false], [7, true]] as const) {
         const seed = 1000 * i + edgeEvery;
         setNativeMatMulEnabled(false);
-        const wasm = runGruJobs(batch, hidden, seed, edgeEvery);
+        const wasm = runGruJobs(batch, hidden, false, seed, edgeEvery);
         setNativeMatMulEnabled(true);
-        const fromNative = runGruJobs(batch, hidden, seed, edgeEvery);
+        const fromNative = runGruJobs(batch, hidden, threaded, seed, edgeEvery);
         for (const [name, expected] of Object.entries(wasm)) {
           const difference = firstDifference(fromNative[name], expected);
-          if (difference) result.differences.push(`batch ${batch}, hidden ${hidden}, edges ${edgeEvery > 0} / ${name}: ${difference}`);
+          const run = `batch ${batch}, hidden ${hidden}, edges ${edgeEvery > 0}${threaded ? ", threaded" : ""}`;
+          if (difference) result.differences.push(`${run} / ${name}: ${difference}`);
           result.compared += expected.length;
           for (const v of expected) {
             if (Number.isNaN(v)) result.nan++;

@@ -3,7 +3,8 @@
  * (kernel-lib/src/fast/native/gru.c) give the same bits as the WebAssembly ones
  * (wasm/elementwise.c) on every output, for random and edge inputs (NaN, ±inf, ±0, denormals,
  * exp's under- and overflow), hidden sizes with every tail length, batches that end mid-task, and
- * dh with and without its two optional parts (NaN payloads are not compared). On a CPU with
+ * dh with and without its two optional parts, on one thread and on the pool's (NaN payloads are
+ * not compared). On a CPU with
  * AVX-512 the AVX2 kernels are checked too, forced by D2L_NATIVE_ISA=avx2 in a child process.
  * (The GRU layer built on them is checked against the host implementation in
  * fast-kernels-recurrent.test.ts.)
@@ -22,8 +23,8 @@ const expected = expectedMatMulIsa();
 function expectIdentical(comparison: EngineComparison, isa: string): void {
   expect(comparison.isa).toBe(isa);
   expect(comparison.differences).toEqual([]);
-  // The jobs ran natively (not WebAssembly twice): per shape and data, one forward and two backward.
-  expect(comparison.nativeGruJobs).toBe(GRU_CELL_SHAPES.length * 2 * 3);
+  // The jobs ran natively (not WebAssembly twice): per shape and run (3), one forward and two backward.
+  expect(comparison.nativeGruJobs).toBe(GRU_CELL_SHAPES.length * 3 * 3);
   expect(comparison.unwritten).toBe(0);
   // The data reached the edge cases: NaN and ±inf outputs next to ordinary numbers.
   expect(comparison.nan).toBeGreaterThan(1000);
