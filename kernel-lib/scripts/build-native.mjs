@@ -1,7 +1,8 @@
-// Builds the native matrix product (src/fast/native/matmul.c) as a Node-API module with Debian's
-// clang: generated/fast-matmul-<platform>-<arch>.node (git-ignored, shipped in the npm package via
-// "files"). Optional: where it cannot be built (no clang, no Node headers, not x86-64) the fast
-// kernels use their WebAssembly matmul, and this script says why and exits 0.
+// Builds the native matrix product and GRU step kernels (src/fast/native/matmul.c, gru.c) as a
+// Node-API module with Debian's clang: generated/fast-matmul-<platform>-<arch>.node (git-ignored,
+// shipped in the npm package via "files"). Optional: where it cannot be built (no clang, no Node
+// headers, not x86-64) the fast kernels use their WebAssembly ones, and this script says why and
+// exits 0.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -16,7 +17,7 @@ const outfile = join(root, "generated", `fast-matmul-${process.platform}-${proce
 
 function skip(reason) {
   rmSync(outfile, { force: true });
-  console.log(`native matmul: not built (${reason}); the fast kernels use their WebAssembly matmul`);
+  console.log(`native matmul and GRU step: not built (${reason}); the fast kernels use their WebAssembly ones`);
   process.exit(0);
 }
 
@@ -45,4 +46,4 @@ try {
   console.error("build-native: clang failed (see above)");
   process.exit(1);
 }
-console.log(`native matmul (AVX2-FMA / AVX-512, chosen at run time): ${outfile} (${statSync(outfile).size} bytes)`);
+console.log(`native matmul and GRU step (AVX2-FMA / AVX-512, chosen at run time): ${outfile} (${statSync(outfile).size} bytes)`);
