@@ -2,8 +2,9 @@
  * A whole GRU layer (PyTorch's `nn.GRU`, sections 10.2 and 11.4) as one kernel each way, for the
  * hook `setRecurrentKernels` of ops/recurrent.ts. Forward: the input projections of all steps in
  * one matmul, then per step W_hh·h (a matmul) and the gate arithmetic (OP_GRU_CELL: native code
- * where native.ts's module runs, else WebAssembly, bit-identical), all in the kernels' memory. Backward: per step (last first) the gates' gradients (OP_GRU_CELL_GRAD)
- * and dh·W_hh, then dx, both weight gradients and both bias gradients as one matmul each.
+ * where native.ts's module runs, else WebAssembly, bit-identical), all in the kernels' memory.
+ * Backward: per step (last first) the gates' gradients (OP_GRU_CELL_GRAD) and dh·W_hh, then dx,
+ * both weight gradients and both bias gradients as one matmul each.
  * The host implementation (`gruLayerHost`) read every step's product back to JavaScript and ran
  * the gates there; it stays the reference (and the path for other backends and dtypes).
  */
