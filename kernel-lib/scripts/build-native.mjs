@@ -1,7 +1,8 @@
-// Builds the native matrix product (src/fast/native/matmul.c) as a Node-API module with Debian's
-// clang: generated/fast-matmul-<platform>-<arch>.node (git-ignored, shipped in the npm package via
-// "files"). Optional: where it cannot be built (no clang, no Node headers, not x86-64) the fast
-// kernels use their WebAssembly matmul, and this script says why and exits 0.
+// Builds the native matrix product and GRU step kernels (src/fast/native/matmul.c, gru.c) as a
+// Node-API module with Debian's clang: generated/fast-matmul-<platform>-<arch>.node (git-ignored,
+// shipped in the npm package via "files"). Optional: where it cannot be built (no clang, no Node
+// headers, not x86-64) the fast kernels use their WebAssembly ones, and this script says why and
+// exits 0.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -9,13 +10,14 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
-const source = join(root, "src", "fast", "native", "matmul.c");
+// matmul.c is the module (its Node-API entry points); gru.c adds the GRU step's kernels.
+const sources = ["matmul.c", "gru.c"].map((file) => join(root, "src", "fast", "native", file));
 // Must match NATIVE_PATH in src/fast/native.ts.
 const outfile = join(root, "generated", `fast-matmul-${process.platform}-${process.arch}.node`);
 
 function skip(reason) {
   rmSync(outfile, { force: true });
-  console.log(`native matmul: not built (${reason}); the fast kernels use their WebAssembly matmul`);
+  console.log(`native matmul and GRU step: not built (${reason}); the fast kernels use their WebAssembly ones`);
   process.exit(0);
 }
 
@@ -37,11 +39,11 @@ mkdirSync(dirname(outfile), { recursive: true });
 try {
   execFileSync(
     clang,
-    ["-O3", "-shared", "-fPIC", "-std=c11", "-Wall", "-Wextra", "-Werror", "-fvisibility=hidden", `-I${include}`, "-o", outfile, source],
+    ["-O3", "-shared", "-fPIC", "-std=c11", "-Wall", "-Wextra", "-Werror", "-fvisibility=hidden", `-I${include}`, "-o", outfile, ...sources],
     { stdio: "inherit" },
   );
 } catch {
   console.error("build-native: clang failed (see above)");
   process.exit(1);
 }
-console.log(`native matmul (AVX2-FMA / AVX-512, chosen at run time): ${outfile} (${statSync(outfile).size} bytes)`);
+console.log(`native matmul and GRU step (AVX2-FMA / AVX-512, chosen at run time): ${outfile} (${statSync(outfile).size} bytes)`);

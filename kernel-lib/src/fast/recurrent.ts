@@ -1,9 +1,10 @@
 /**
  * A whole GRU layer (PyTorch's `nn.GRU`, sections 10.2 and 11.4) as one kernel each way, for the
  * hook `setRecurrentKernels` of ops/recurrent.ts. Forward: the input projections of all steps in
- * one matmul, then per step W_hh·h (a matmul) and the gate arithmetic (wasm OP_GRU_CELL), all in
- * the kernels' memory. Backward: per step (last first) the gates' gradients (OP_GRU_CELL_GRAD)
- * and dh·W_hh, then dx, both weight gradients and both bias gradients as one matmul each.
+ * one matmul, then per step W_hh·h (a matmul) and the gate arithmetic (OP_GRU_CELL: native code
+ * where native.ts's module runs, else WebAssembly, bit-identical), all in the kernels' memory.
+ * Backward: per step (last first) the gates' gradients (OP_GRU_CELL_GRAD) and dh·W_hh, then dx,
+ * both weight gradients and both bias gradients as one matmul each.
  * The host implementation (`gruLayerHost`) read every step's product back to JavaScript and ran
  * the gates there; it stays the reference (and the path for other backends and dtypes).
  */
@@ -13,6 +14,7 @@ import { gruLayerHost, lastStep, type GruLayerKernel } from "../ops/recurrent";
 import { numericValues, type CpuBackend } from "./cpu-backend";
 import { COLUMN_SUM_BLOCK, Job, Op } from "./job-layout";
 import { batchMatMul } from "./matmul";
+import { activeNativeMatMul } from "./native";
 import type { Call, Values } from "./runtime";
 import { withCall } from "./runtime";
 
@@ -33,6 +35,14 @@ function columnSums(call: Call, at: number, rows: number, cols: number): { value
   return out;
 }
 
+/**
+ * Work per unit of a GRU step, for `execute`'s choice of threads: about 5x less natively (at batch
+ * 128, hidden 256: 57 µs a forward step natively, 295 µs in WebAssembly). The training shapes
+ * (32768 units) then stay on one thread either way (two threads were slower there on the 2-core
+ * machine); threads pay natively from about 250k units (batch 512, hidden 512: 440 → 265 µs).
+ */
+const CELL_WORK_PER_UNIT = { native: 8, wasm: 40 };
+
 /** Runs one GRU step job over `batch` rows; fields set by `fill`. */
 function runCellJob(call: Call, op: number, batch: number, hidden: number, fill: (job: Int32Array) => void): void {
   const job = call.rt.newJob(op, Math.ceil(batch / ROWS_PER_TASK));
@@ -40,7 +50,7 @@ function runCellJob(call: Call, op: number, batch: number, hidden: number, fill:
   job[Job.cols] = hidden;
   job[Job.rowsPerTaskR] = ROWS_PER_TASK;
   fill(job);
-  call.rt.execute(batch * hidden * 40);
+  call.rt.execute(batch * hidden * (activeNativeMatMul() ? CELL_WORK_PER_UNIT.native : CELL_WORK_PER_UNIT.wasm));
 }
 
 /**

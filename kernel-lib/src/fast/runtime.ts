@@ -6,8 +6,8 @@
 import type { DataType } from "@tensorflow/tfjs-core";
 import { Heap, type HeapArray } from "./heap";
 import { kernelModule, MAX_MEMORY_BYTES, TABLE_FIELDS, type KernelModule } from "./wasm-module";
-import { Job, JOB_FIELDS, Op } from "./job-layout";
-import { activeNativeMatMul, nativeMatMul } from "./native";
+import { Job, JOB_FIELDS } from "./job-layout";
+import { activeNativeMatMul, nativeMatMul, NATIVE_OPS } from "./native";
 import { ThreadPool, defaultThreadCount } from "./thread-pool";
 
 /**
@@ -139,7 +139,7 @@ export function getRuntime(): Runtime {
       views();
       const fields = jobView;
       fields[Job.nextTask] = 0;
-      const onNative = fields[Job.op] === Op.matmul && activeNativeMatMul() !== null;
+      const onNative = NATIVE_OPS.has(fields[Job.op]) && activeNativeMatMul() !== null;
       if (work < MIN_WORK_FOR_THREADS || pool.threads === 1) pool.runHere(wasm.job, onNative);
       else pool.run(wasm.job, onNative);
     },

@@ -17,7 +17,7 @@ const JOB = 1; // byte offset of the current job, or -1 to stop
 const DONE = 2; // workers that finished the current job
 const READY = 3; // workers that have started
 const FAILED = 4; // set by a worker whose run() threw (a WebAssembly trap): the job's result is wrong
-const NATIVE = 5; // 1: the current job is a matmul for the native module (native.ts), 0: WebAssembly
+const NATIVE = 5; // 1: the current job runs in the native module (native.ts's NATIVE_OPS), 0: WebAssembly
 const FIELDS = 6;
 
 /** The worker's whole program: instantiate the module on the shared memory, then serve jobs. */
@@ -63,7 +63,7 @@ export class ThreadPool {
 
   /**
    * `threads` counts the calling thread too: a pool of 2 has one worker. With `native`, the
-   * threads run matmul jobs there (`run(job, true)`).
+   * threads run its jobs there (`run(job, true)`).
    */
   constructor(
     private readonly wasm: KernelModule,
@@ -116,12 +116,12 @@ export class ThreadPool {
     if (Atomics.load(ctrl, FAILED) !== 0) throw new Error("d2l-ts fast kernels: a worker thread failed its part of the job");
   }
 
-  /** The calling thread's share of the job: in the native module (a matmul) or in WebAssembly. */
+  /** The calling thread's share of the job: in the native module or in WebAssembly. */
   runHere(job: number, native: boolean): void {
     if (!native) {
       this.wasm.run(job, 0);
     } else if (!this.native?.run(this.base, job)) {
-      throw new Error("d2l-ts fast kernels: the native matmul could not run its job (no memory for its scratch?)");
+      throw new Error("d2l-ts fast kernels: the native module could not run its job (no memory for its scratch?)");
     }
   }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../wasm/job.h"
+#include "gru.h"
 
 // Blocks of the inner dimension, as the WebAssembly kernel (its KC).
 #define KC 256
@@ -267,7 +268,8 @@ static int run_matmul(const Isa *isa, uint8_t *base, int32_t *job) {
 
 // ---------------------------------------------------------------------------------------------
 // Node-API: `isa()` → the instruction set's name or null; `run(view, job)` → true, or
-// false when the job is not a matmul or scratch could not be allocated (the caller then fails).
+// false when the job is neither a matmul nor a GRU step (gru.c) or scratch could not be allocated
+// (the caller then fails).
 
 static const Isa *cpu_isa;
 
@@ -294,6 +296,7 @@ static napi_value js_run(napi_env env, napi_callback_info info) {
     uint8_t *base = (uint8_t *)data - offset;
     int32_t *job = (int32_t *)(base + (uint32_t)job_at);
     if (job[J_OP] == OP_MATMUL) ok = run_matmul(cpu_isa, base, job);
+    else ok = run_gru(cpu_isa == &AVX512, base, job);
   }
   napi_value out;
   napi_get_boolean(env, ok, &out);
@@ -302,6 +305,9 @@ static napi_value js_run(napi_env env, napi_callback_info info) {
 
 NAPI_MODULE_INIT() {
   cpu_isa = isa_of_cpu();
+  // For tests only: D2L_NATIVE_ISA=avx2 runs the AVX2 kernels on a CPU with AVX-512 too.
+  const char *force = getenv("D2L_NATIVE_ISA");
+  if (cpu_isa == &AVX512 && force != NULL && strcmp(force, "avx2") == 0) cpu_isa = &AVX2;
   napi_value fn;
   napi_create_function(env, "isa", NAPI_AUTO_LENGTH, js_isa, NULL, &fn);
   napi_set_named_property(env, exports, "isa", fn);

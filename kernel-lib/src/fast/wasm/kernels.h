@@ -8,6 +8,7 @@
 #define EXPORT(name) __attribute__((export_name(name)))
 
 #include "job.h"
+#include "gru-job.h"
 
 // OP_BINARY: out = a (kind) b over J_ROWS elements (a in J_X, b in J_Y) with broadcasting
 // strides (see run_binary). The gradient kinds take a = the forward's output y (or input x for
@@ -158,16 +159,7 @@ void run_axis_sum(int32_t *job);
 void run_additive_scores(int32_t *job);
 void run_additive_scores_grad(int32_t *job);
 
-// OP_GRU_CELL: one step of PyTorch's GRU (gates r, z, n) for J_ROWS examples of J_COLS hidden
-// units: gi = J_X (rows, 3·hidden) input projections without bias, gh = J_Y (rows, 3·hidden)
-// hidden projections without bias, biases J_GRU_BIH and J_GRU_BHH (3·hidden), previous state
-// J_GRU_HPREV (rows, hidden) → the new state J_OUT (rows, hidden) and, for the gradient,
-// J_GRU_GATES (rows, 4, hidden): r, z, n and W_hn h + b_hn.
-// OP_GRU_CELL_GRAD: from dh = J_X + J_Y + J_GRU_DH2 (each (rows, hidden); J_Y and J_GRU_DH2 may
-// be 0: absent), J_GRU_HPREV and J_GRU_GATES → the gates' pre-activation gradients J_OUT
-// (input side, rows × 3·hidden), J_GRU_DGH (hidden side, the n gate times r) and the direct part
-// of the previous state's gradient J_GRU_DHPREV = dh·z.
-enum { J_GRU_BIH = 20, J_GRU_BHH = 21, J_GRU_HPREV = 22, J_GRU_GATES = 23, J_GRU_DH2 = 24, J_GRU_DGH = 25, J_GRU_DHPREV = 26 };
+// OP_GRU_CELL, OP_GRU_CELL_GRAD: see gru-job.h.
 
 // OP_ADAM: PyTorch's Adam update of J_ROWS parameters: parameters at J_X, gradients at J_Y, first
 // and second moments at J_ADAM_M and J_ADAM_V → the new parameters at J_OUT and moments at
