@@ -3,7 +3,11 @@
  *
  * tfjs CPU kernels are synchronous, so the calling thread posts a job through the control block in
  * shared memory, wakes the workers with `Atomics.notify`, does its share, and blocks in
- * `Atomics.wait` until every worker has reported. Node allows `Atomics.wait` on its main thread.
+ * `Atomics.wait` until every worker that joined the job has reported. Node allows `Atomics.wait`
+ * on its main thread. Tasks are taken from the job's atomic counter, so whoever is running does
+ * them all: once the caller has run out of tasks it closes the job, and a worker that had not
+ * joined by then (one that woke late: on a 2-core VM, 1 job in 100 waits a millisecond or more
+ * for its thread to be scheduled) skips it instead of holding the caller up.
  * Workers are `unref`ed: an idle pool never keeps a process alive.
  */
 import { availableParallelism } from "node:os";
@@ -18,7 +22,16 @@ const DONE = 2; // workers that finished the current job
 const READY = 3; // workers that have started
 const FAILED = 4; // set by a worker whose run() threw (a WebAssembly trap): the job's result is wrong
 const NATIVE = 5; // 1: the current job runs in the native module (native.ts's NATIVE_OPS), 0: WebAssembly
-const FIELDS = 6;
+// The current job's entry: its generation (low 20 bits) << 8 | CLOSED | workers that joined it.
+const ENTRY = 6;
+const FIELDS = 7;
+const CLOSED = 0x80;
+const JOINED = 0x7f;
+
+/** A job's entry word, open and joined by nobody: its generation in the bits above the count. */
+function openEntry(generation: number): number {
+  return (generation & 0xfffff) << 8;
+}
 
 /** The worker's whole program: instantiate the module on the shared memory, then serve jobs. */
 const WORKER_SOURCE = `
@@ -34,8 +47,16 @@ Atomics.notify(ctrl, ${READY});
 for (;;) {
   Atomics.wait(ctrl, ${GENERATION}, seen);
   seen = Atomics.load(ctrl, ${GENERATION});
+  if (Atomics.load(ctrl, ${JOB}) < 0) break;
+  // Join the job unless the caller has closed it (or moved on to a later one).
+  let entry = Atomics.load(ctrl, ${ENTRY});
+  while (entry >> 8 === (seen & 0xfffff) && (entry & ${CLOSED}) === 0) {
+    const found = Atomics.compareExchange(ctrl, ${ENTRY}, entry, entry + 1);
+    if (found === entry) break;
+    entry = found;
+  }
+  if (entry >> 8 !== (seen & 0xfffff) || (entry & ${CLOSED}) !== 0) continue;
   const job = Atomics.load(ctrl, ${JOB});
-  if (job < 0) break;
   try {
     if (Atomics.load(ctrl, ${NATIVE}) === 1) {
       if (!native.run(view, job)) Atomics.store(ctrl, ${FAILED}, 1);
@@ -107,6 +128,7 @@ export class ThreadPool {
     Atomics.store(ctrl, NATIVE, native ? 1 : 0);
     Atomics.store(ctrl, DONE, 0);
     Atomics.store(ctrl, FAILED, 0);
+    Atomics.store(ctrl, ENTRY, openEntry(Atomics.load(ctrl, GENERATION) + 1));
     Atomics.add(ctrl, GENERATION, 1);
     Atomics.notify(ctrl, GENERATION);
     let error: unknown = null;
@@ -116,10 +138,12 @@ export class ThreadPool {
     } catch (e) {
       error = e; // still wait: the workers are using the job's memory
     }
+    // No task is left: close the job and wait for the workers that joined it (they may be in a task).
+    const joined = Atomics.or(ctrl, ENTRY, CLOSED) & JOINED;
     // Spin a little before sleeping: the workers usually report within tens of microseconds, and
     // being woken from Atomics.wait costs the caller about as much again (on a 2-core VM, ~50 µs).
-    for (let i = 0; i < SPINS_BEFORE_WAIT && Atomics.load(ctrl, DONE) < this.workers.length; i++);
-    for (let done = Atomics.load(ctrl, DONE); done < this.workers.length; done = Atomics.load(ctrl, DONE)) {
+    for (let i = 0; i < SPINS_BEFORE_WAIT && Atomics.load(ctrl, DONE) < joined; i++);
+    for (let done = Atomics.load(ctrl, DONE); done < joined; done = Atomics.load(ctrl, DONE)) {
       Atomics.wait(ctrl, DONE, done);
     }
     if (error !== null) throw error;
