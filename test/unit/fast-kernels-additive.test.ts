@@ -93,4 +93,23 @@ describe("additive attention scores, fused", () => {
     expect(fused.output.slice(0, 3).every(Number.isNaN)).toBe(true);
     expect(fused.output.slice(3).some(Number.isNaN)).toBe(false);
   });
+
+  it("says so when the fast kernels are turned off between the forward and its backward (the saved features are gone)", () => {
+    useFastKernels(true);
+    const attention = new d2l.AdditiveAttention(4, 0);
+    attention.eval();
+    const q = values([1, 2, 3], 0.1);
+    const k = values([1, 3, 3], 0.2);
+    const v = values([1, 3, 2], 0.3);
+    expect(() =>
+      tf.grads((qq: d2l.tf.Tensor) => {
+        const y = attention.forward(qq, k, v).sum();
+        useFastKernels(false);
+        return y;
+      })([q]),
+    ).toThrow(/the data a gradient needs is gone/);
+    useFastKernels(true);
+    tf.dispose([q, k, v]);
+    attention.dispose();
+  });
 });

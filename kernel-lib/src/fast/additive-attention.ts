@@ -4,8 +4,8 @@
  * `setAdditiveAttentionKernels` of layers/attention.ts. The book's chain (broadcast sum, tanh,
  * the w_v product, a squeeze) materialises (batch, queries, keys, h) features, and its backward
  * sums their gradient over a middle axis for the queries and another for the keys; in 11.4's
- * decoder that runs at every step. The fused forward also returns the features tanh(q + k), which
- * its gradient reads.
+ * decoder that runs at every step. The fused forward keeps the features tanh(q + k) after the
+ * scores in their heap block (`Call.outputWithTrailing`), where its gradient reads them.
  */
 import type { GradConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { tf } from "../tf";
@@ -24,7 +24,7 @@ const ROWS_PER_TASK = 8;
 const WORK_PER_TERM = 24;
 const GRAD_WORK_PER_TERM = 8;
 
-/** Inputs { queries (b, q, h), keys (b, k, h), wv (h, 1) } → [scores (b, q, k), features (b, q, k, h)]. */
+/** Inputs { queries (b, q, h), keys (b, k, h), wv (h, 1) } → scores (b, q, k), followed in memory by the features (b, q, k, h). */
 export const additiveScoresKernel: KernelFunc = (args) => {
   const { queries, keys, wv } = args.inputs as Record<string, TensorInfo>;
   const cpu = args.backend as CpuBackend;
@@ -32,8 +32,7 @@ export const additiveScoresKernel: KernelFunc = (args) => {
   const nk = keys.shape[1];
   const rows = batch * nq;
   return withCall((call) => {
-    const out = call.output("float32", rows * nk);
-    const features = call.output("float32", rows * nk * h);
+    const { values: scores, trailingAt: featuresAt } = call.outputWithTrailing(rows * nk, rows * nk * h);
     if (rows * nk > 0) {
       const qAt = call.f32(numericValues(cpu, queries));
       const kAt = call.f32(numericValues(cpu, keys));
@@ -43,27 +42,24 @@ export const additiveScoresKernel: KernelFunc = (args) => {
       job[Job.cols] = h;
       job[Job.x] = qAt;
       job[Job.y] = kAt;
-      job[Job.out] = out.at;
+      job[Job.out] = scores.byteOffset;
       job[Job.rowsPerTaskR] = ROWS_PER_TASK;
       job[Job.attQueries] = nq;
       job[Job.attKeys] = nk;
       job[Job.attWv] = wAt;
-      job[Job.attFeatures] = features.at;
+      job[Job.attFeatures] = featuresAt;
       call.rt.execute(rows * nk * h * WORK_PER_TERM);
     }
-    return [
-      cpu.makeTensorInfo([batch, nq, nk], "float32", out.values),
-      cpu.makeTensorInfo([batch, nq, nk, h], "float32", features.values),
-    ];
+    return cpu.makeTensorInfo([batch, nq, nk], "float32", scores);
   });
 };
 
 /**
- * Inputs { queries, keys, wv, features (the forward's), dy (b, q, k) } → [dQueries (b, q, h),
- * dKeys (b, k, h), dWv (h, 1)].
+ * Inputs { queries, keys, wv, scores (the forward's, with the features after them), dy (b, q, k)
+ * } → [dQueries (b, q, h), dKeys (b, k, h), dWv (h, 1)].
  */
 export const additiveScoresGradKernel: KernelFunc = (args) => {
-  const { queries, keys, wv, features, dy } = args.inputs as Record<string, TensorInfo>;
+  const { queries, keys, wv, scores, dy } = args.inputs as Record<string, TensorInfo>;
   const cpu = args.backend as CpuBackend;
   const [batch, nq, h] = queries.shape;
   const nk = keys.shape[1];
@@ -76,7 +72,7 @@ export const additiveScoresGradKernel: KernelFunc = (args) => {
       // Each task (one batch) writes its rows of dq, dk and the terms in full.
       const job = call.rt.newJob(Op.additiveScoresGrad, batch);
       job[Job.cols] = h;
-      job[Job.attFeatures] = call.f32(numericValues(cpu, features));
+      job[Job.attFeatures] = call.trailingOf(numericValues(cpu, scores), batch * nq * nk);
       job[Job.attWv] = call.f32(numericValues(cpu, wv));
       job[Job.attDs] = call.f32(numericValues(cpu, dy));
       job[Job.attQueries] = nq;
@@ -106,11 +102,10 @@ export const additiveScoresGradKernel: KernelFunc = (args) => {
 export const additiveScoresGradient: GradConfig = {
   kernelName: ADDITIVE_SCORES_KERNEL,
   inputsToSave: ["queries", "keys", "wv"],
-  outputsToSave: [false, true],
-  gradFunc: (dys, saved) => {
-    const [queries, keys, wv, features] = saved;
-    const dy = (dys as tf.Tensor[])[0];
-    const inputs = { queries, keys, wv, features, dy };
+  outputsToSave: [true],
+  gradFunc: (dy, saved) => {
+    const [queries, keys, wv, scores] = saved;
+    const inputs = { queries, keys, wv, scores, dy: dy as tf.Tensor };
     const [dq, dk, dw] = tf.engine().runKernel(ADDITIVE_SCORES_GRAD_KERNEL, inputs, {}) as tf.Tensor[];
     return { queries: () => dq, keys: () => dk, wv: () => dw };
   },
@@ -120,6 +115,6 @@ export const additiveScoresGradient: GradConfig = {
 export const fastAdditiveAttention: AdditiveAttentionKernels = {
   scores(queries, keys, wv) {
     if (tf.getBackend() !== "cpu" || [queries, keys, wv].some((t) => t.dtype !== "float32")) return null;
-    return tf.tidy(() => (tf.engine().runKernel(ADDITIVE_SCORES_KERNEL, { queries, keys, wv }, {}) as tf.Tensor[])[0] as tf.Tensor3D);
+    return tf.engine().runKernel(ADDITIVE_SCORES_KERNEL, { queries, keys, wv }, {}) as tf.Tensor3D;
   },
 };

@@ -55,8 +55,9 @@ function runCellJob(call: Call, op: number, batch: number, hidden: number, fill:
 
 /**
  * Inputs { x (steps, batch, inputs), h0 (batch, hidden), weightIh (3h, inputs), weightHh (3h, h),
- * biasIh, biasHh (3h) } → [outputs (steps, batch, hidden), gates (steps, batch, 4·hidden): r, z,
- * n and W_hn h + b_hn of every step, for the gradient].
+ * biasIh, biasHh (3h) } → outputs (steps, batch, hidden), followed in memory by the gates (steps,
+ * batch, 4·hidden): r, z, n and W_hn h + b_hn of every step, for the gradient
+ * (`Call.outputWithTrailing`: as a second output tfjs would make a zero gradient of their size).
  */
 export const gruLayerKernel: KernelFunc = (args) => {
   const { x, h0, weightIh, weightHh, biasIh, biasHh } = args.inputs as Record<string, TensorInfo>;
@@ -66,9 +67,8 @@ export const gruLayerKernel: KernelFunc = (args) => {
   const G = 3 * hidden;
   const stride = batch * hidden;
   return withCall((call) => {
-    const out = call.output("float32", steps * stride);
-    const gates = call.output("float32", steps * 4 * stride);
-    const outValues = out.values as Float32Array;
+    const { values: outValues, trailingAt: gatesAt } = call.outputWithTrailing(steps * stride, steps * 4 * stride);
+    const outAt = outValues.byteOffset;
     const whh = numericValues(cpu, weightHh);
     // Input projections of every step, without bias (the cell adds both biases).
     const gi = batchMatMul(call, {
@@ -88,24 +88,21 @@ export const gruLayerKernel: KernelFunc = (args) => {
         job[Job.gruBiasIh] = bihAt;
         job[Job.gruBiasHh] = bhhAt;
         job[Job.gruHPrev] = hPrevAt;
-        job[Job.out] = out.at + t * stride * 4;
-        job[Job.gruGates] = gates.at + t * 4 * stride * 4;
+        job[Job.out] = outAt + t * stride * 4;
+        job[Job.gruGates] = gatesAt + t * 4 * stride * 4;
       });
       hPrev = call.heap.subarray(outValues, t * stride, (t + 1) * stride);
     }
-    return [
-      cpu.makeTensorInfo([steps, batch, hidden], "float32", out.values),
-      cpu.makeTensorInfo([steps, batch, 4 * hidden], "float32", gates.values),
-    ];
+    return cpu.makeTensorInfo([steps, batch, hidden], "float32", outValues);
   });
 };
 
 /**
- * Inputs { x, h0, weightIh, weightHh, outputs, gates, dy (steps, batch, hidden) } → [dx, dh0,
+ * Inputs { x, h0, weightIh, weightHh, outputs (with the gates after them), dy (steps, batch, hidden) } → [dx, dh0,
  * dWeightIh, dWeightHh, dBiasIh, dBiasHh].
  */
 export const gruLayerGradKernel: KernelFunc = (args) => {
-  const { x, h0, weightIh, weightHh, outputs, gates, dy } = args.inputs as Record<string, TensorInfo>;
+  const { x, h0, weightIh, weightHh, outputs, dy } = args.inputs as Record<string, TensorInfo>;
   const cpu = args.backend as CpuBackend;
   const [steps, batch, inputs] = x.shape;
   const hidden = h0.shape[1];
@@ -126,7 +123,7 @@ export const gruLayerGradKernel: KernelFunc = (args) => {
     prevValues.set(h0Values.subarray(0, stride), 0);
     prevValues.set(outValues.subarray(0, (steps - 1) * stride), stride);
     const dyAt = call.f32(numericValues(cpu, dy));
-    const gatesAt = call.f32(numericValues(cpu, gates));
+    const gatesAt = call.trailingOf(outValues, steps * stride);
     const dh0 = call.output("float32", stride);
     let dhDirect = 0; // byte offsets of the two parts of dh flowing into step t from step t + 1
     let dhViaWeights = 0;
@@ -173,13 +170,12 @@ export const gruLayerGradKernel: KernelFunc = (args) => {
 export const gruLayerGradient: GradConfig = {
   kernelName: GRU_LAYER_KERNEL,
   inputsToSave: ["x", "h0", "weightIh", "weightHh"],
-  outputsToSave: [true, true],
-  gradFunc: (dys, saved) => {
-    const [x, h0, weightIh, weightHh, outputs, gates] = saved;
-    const dy = (dys as (tf.Tensor | null)[])[0] ?? tf.zerosLike(outputs);
+  outputsToSave: [true],
+  gradFunc: (dy, saved) => {
+    const [x, h0, weightIh, weightHh, outputs] = saved;
     const [dx, dh0, dWih, dWhh, dbih, dbhh] = tf.engine().runKernel(
       GRU_LAYER_GRAD_KERNEL,
-      { x, h0, weightIh, weightHh, outputs, gates, dy },
+      { x, h0, weightIh, weightHh, outputs, dy: dy as tf.Tensor },
       {},
     ) as tf.Tensor[];
     return { x: () => dx, h0: () => dh0, weightIh: () => dWih, weightHh: () => dWhh, biasIh: () => dbih, biasHh: () => dbhh };
@@ -191,7 +187,7 @@ export const fastGruLayer: GruLayerKernel = (x, h0, weights) => {
   const all = [x, h0, weights.weightIh, weights.weightHh, weights.biasIh, weights.biasHh];
   if (tf.getBackend() !== "cpu" || all.some((t) => t.dtype !== "float32")) return gruLayerHost(x, h0, weights);
   return tf.tidy(() => {
-    const [outputs] = tf.engine().runKernel(GRU_LAYER_KERNEL, { x, h0, ...weights }, {}) as tf.Tensor[];
-    return { outputs: outputs as tf.Tensor3D, h: lastStep(outputs as tf.Tensor3D) };
+    const outputs = tf.engine().runKernel(GRU_LAYER_KERNEL, { x, h0, ...weights }, {}) as tf.Tensor3D;
+    return { outputs, h: lastStep(outputs) };
   });
 };

@@ -61,6 +61,30 @@ export class Call {
     return { at, values: this.heap.view(dtype, at, length) };
   }
 
+  /**
+   * A float32 result of `length` elements followed, in the same heap block, by `trailing` floats
+   * that live as long as the result's tensor: what only its gradient reads (the GRU's gates, the
+   * additive scores' features). As a second output tfjs would hand the gradient a zero tensor of
+   * their size, made and filled in JavaScript, at every backward pass. Returns the result's view
+   * and the trailing floats' byte offset.
+   */
+  outputWithTrailing(length: number, trailing: number): { values: Float32Array; trailingAt: number } {
+    const whole = this.output("float32", length + trailing);
+    return { values: this.heap.subarray(whole.values as Float32Array, 0, length), trailingAt: whole.at + length * 4 };
+  }
+
+  /**
+   * The byte offset of the floats `outputWithTrailing` kept after `values` (a result of
+   * `length` elements); throws if `values` is not such a result (e.g. moved out of the kernels'
+   * memory by `useFastKernels(false)` between a forward and its backward).
+   */
+  trailingOf(values: Values, length: number): number {
+    if (!(values instanceof Float32Array) || !this.heap.owns(values) || values.length !== length) {
+      throw new Error("d2l-ts fast kernels: the data a gradient needs is gone (were the fast kernels turned off between the forward and the backward?)");
+    }
+    return values.byteOffset + length * 4;
+  }
+
   /** A result as a view only (for kernels written in JavaScript). */
   array(dtype: "float32", length: number): Float32Array;
   array(dtype: "int32", length: number): Int32Array;
