@@ -85,13 +85,18 @@ export function formatTable(report) {
     }
   }
   if (report.notebooks) {
-    lines.push("", "Notebooks end to end (fresh kernel each, wall time of executing every cell):", "");
+    lines.push(
+      "",
+      "Notebooks end to end (fresh kernel each, wall time of executing every cell; a pair of ours and the book's that runs " +
+        "in seconds, mostly kernel start-up, is run 5 times, ours and the book's alternately, and each side's median shown):",
+      "",
+    );
     lines.push("| notebook | kernel | time | compared with (ratio ours / book's) |", "| --- | --- | ---: | --- |");
     for (const nb of report.notebooks) {
       // For our notebooks with a counterpart: the ratio ours / the book's.
       const other = report.notebooks.find((o) => o !== nb && o.compare === nb.name);
       const versus = other && !other.error && !nb.error ? `, ${(nb.seconds / other.seconds).toFixed(2)}×` : "";
-      const time = nb.error ? `failed: ${nb.error}` : formatMs(nb.seconds * 1000);
+      const time = nb.error ? `failed: ${nb.error}` : formatMs(nb.seconds * 1000) + (nb.runs > 1 ? ` (median of ${nb.runs})` : "");
       lines.push(`| ${nb.name} | ${nb.kernel} | ${time} | ${nb.compare ?? ""}${versus} |`);
     }
   }

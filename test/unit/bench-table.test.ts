@@ -38,6 +38,26 @@ describe("bench table", () => {
     expect(table).toContain("Pending: code not merged.");
   });
 
+  it("shows the notebooks' medians with their number of runs and divides ours by the book's", () => {
+    const report = {
+      generated: "2026-12-01T00:00:00Z",
+      settings: { repeats: 5, max_seconds: 60 },
+      machine,
+      rows: [],
+      ops: [],
+      notebooks: [
+        { name: "notebooks/a.ipynb", kernel: "tslab (d2l-ts)", seconds: 3, runs: 5, compare: "book 11.2 (PyTorch)" },
+        { name: "notebooks/b.ipynb", kernel: "tslab (d2l-ts)", seconds: 14, compare: "book 11.4 (PyTorch)" },
+        { name: "book 11.2 (PyTorch, bench/book_sections.py)", kernel: "ipykernel (torch)", seconds: 4, runs: 5, compare: "notebooks/a.ipynb" },
+        { name: "book 11.4 (PyTorch, bench/book_sections.py)", kernel: "ipykernel (torch)", seconds: 70, compare: "notebooks/b.ipynb" },
+      ],
+    };
+    const table = formatTable(report);
+    expect(table).toContain("| notebooks/a.ipynb | tslab (d2l-ts) | 3.00 s (median of 5) | book 11.2 (PyTorch), 0.75× |");
+    expect(table).toContain("| notebooks/b.ipynb | tslab (d2l-ts) | 14.0 s | book 11.4 (PyTorch), 0.20× |");
+    expect(table).toContain("| book 11.2 (PyTorch, bench/book_sections.py) | ipykernel (torch) | 4.00 s (median of 5) | notebooks/a.ipynb |");
+  });
+
   it("replaces only the text between the markers", () => {
     const doc = `intro\n${START_MARKER}\nold\n${END_MARKER}\noutro`;
     expect(replaceBetweenMarkers(doc, "new")).toBe(`intro\n${START_MARKER}\nnew\n${END_MARKER}\noutro`);
