@@ -11,7 +11,8 @@ import type { GradConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { tf } from "../tf";
 import type { AdditiveAttentionKernels } from "../layers/attention";
 import { numericValues, type CpuBackend } from "./cpu-backend";
-import { COLUMN_SUM_BLOCK, Job, Op } from "./job-layout";
+import { Job, Op } from "./job-layout";
+import { columnSums } from "./reduce";
 import { withCall } from "./runtime";
 
 export const ADDITIVE_SCORES_KERNEL = "D2lAdditiveScores";
@@ -66,7 +67,6 @@ export const additiveScoresGradKernel: KernelFunc = (args) => {
   return withCall((call) => {
     const dq = call.output("float32", batch * nq * h);
     const dk = call.output("float32", batch * nk * h);
-    const dw = call.output("float32", h);
     const terms = call.output("float32", batch * h);
     if (batch * h > 0) {
       // Each task (one batch) writes its rows of dq, dk and the terms in full.
@@ -81,16 +81,9 @@ export const additiveScoresGradKernel: KernelFunc = (args) => {
       job[Job.attDk] = dk.at;
       job[Job.attDwv] = terms.at;
       call.rt.execute(batch * nq * nk * h * GRAD_WORK_PER_TERM);
-      // dw_v: the batches' terms summed column by column.
-      const sum = call.rt.newJob(Op.columnSum, Math.ceil(h / COLUMN_SUM_BLOCK));
-      sum[Job.rows] = batch;
-      sum[Job.cols] = h;
-      sum[Job.x] = terms.at;
-      sum[Job.out] = dw.at;
-      call.rt.execute(batch * h);
-    } else {
-      (dw.values as Float32Array).fill(0);
     }
+    // dw_v: the batches' terms summed column by column (no batches: zeros).
+    const dw = batch * h > 0 ? columnSums(call, terms.at, batch, h) : { values: call.array("float32", h).fill(0) };
     return [
       cpu.makeTensorInfo([batch, nq, h], "float32", dq.values),
       cpu.makeTensorInfo([batch, nk, h], "float32", dk.values),

@@ -12,7 +12,8 @@ import type { GradConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { tf } from "../tf";
 import { gruLayerHost, lastStep, type GruLayerKernel } from "../ops/recurrent";
 import { numericValues, type CpuBackend } from "./cpu-backend";
-import { COLUMN_SUM_BLOCK, Job, Op } from "./job-layout";
+import { Job, Op } from "./job-layout";
+import { columnSums } from "./reduce";
 import { batchMatMul } from "./matmul";
 import { activeNativeMatMul } from "./native";
 import type { Call, Values } from "./runtime";
@@ -22,18 +23,6 @@ export const GRU_LAYER_KERNEL = "D2lGruLayer";
 export const GRU_LAYER_GRAD_KERNEL = "D2lGruLayerGrad";
 
 const ROWS_PER_TASK = 16;
-
-/** The sums of the columns of `rows × cols` floats at byte offset `at`: a new result of `call`. */
-function columnSums(call: Call, at: number, rows: number, cols: number): { values: Values } {
-  const out = call.output("float32", cols);
-  const job = call.rt.newJob(Op.columnSum, Math.ceil(cols / COLUMN_SUM_BLOCK));
-  job[Job.rows] = rows;
-  job[Job.cols] = cols;
-  job[Job.x] = at;
-  job[Job.out] = out.at;
-  call.rt.execute(rows * cols);
-  return out;
-}
 
 /**
  * Work per unit of a GRU step, for `execute`'s choice of threads: about 5x less natively (at batch

@@ -13,7 +13,7 @@
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { tf } from "../tf";
 import { rawValues, type CpuBackend } from "./cpu-backend";
-import { Job, Op } from "./job-layout";
+import { COLUMN_SUM_BLOCK, Job, Op } from "./job-layout";
 import { floatBits, withCall, type Call, type Values } from "./runtime";
 import { mergeDims, rowMajorStrides, type StridedWalk } from "./strided";
 import { transposeValues } from "./transpose";
@@ -179,4 +179,17 @@ export function makeArgMax(fallback: KernelFunc): KernelFunc {
     const outShape = x.shape.filter((_, d) => d !== axes[0]);
     return withCall((call) => cpu.makeTensorInfo(outShape, "int32", rowReduce(call, "argmax", xv, x.shape, axes)));
   };
+}
+
+/** The sums of the columns of `rows × cols` floats at byte offset `at`: a new result of `call`, in
+ * float32 row by row (OP_COLUMN_SUM: bias gradients and other sums over rows). */
+export function columnSums(call: Call, at: number, rows: number, cols: number): { values: Values } {
+  const out = call.output("float32", cols);
+  const job = call.rt.newJob(Op.columnSum, Math.ceil(cols / COLUMN_SUM_BLOCK));
+  job[Job.rows] = rows;
+  job[Job.cols] = cols;
+  job[Job.x] = at;
+  job[Job.out] = out.at;
+  call.rt.execute(rows * cols);
+  return out;
 }
